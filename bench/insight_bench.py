@@ -1,0 +1,82 @@
+"""Measure `layan.insight.analyze`: messages per second on one core, model load time, memory.
+
+Prints one JSON line and appends it to bench/results.jsonl. The messages are the team-written
+evaluation set, repeated; every figure is for a single thread.
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from layan.insight import analysis  # noqa: E402
+from layan.insight.corpus import read_examples  # noqa: E402
+from layan.insight.normalize import normalize_word  # noqa: E402
+
+MESSAGES = ROOT / "layan/insight/data/written/messages_eval.tsv"
+RESULTS = ROOT / "bench/results.jsonl"
+ROUNDS = 30
+
+
+def rss_kib() -> int:
+    """Return the current resident set size in KiB (Linux), else the peak."""
+    status = Path("/proc/self/status")
+    if status.exists():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+def main() -> None:
+    texts = [example.text for example in read_examples(MESSAGES, "sentiment")]
+    before = rss_kib()
+    started = time.perf_counter()
+    analysis.models_load()
+    load_seconds = time.perf_counter() - started
+    loaded = rss_kib()
+
+    analysis.analyze(texts[0])
+    normalize_word.cache_clear()
+    started = time.perf_counter()
+    cold = [analysis.analyze(text) for text in texts]
+    cold_seconds = time.perf_counter() - started
+
+    started = time.perf_counter()
+    for _ in range(ROUNDS):
+        for text in texts:
+            analysis.analyze(text)
+    warm_seconds = time.perf_counter() - started
+
+    models = sorted((ROOT / "layan/insight/models").glob("*"))
+    figures = {
+        "messages": len(texts),
+        "mean_chars": round(sum(map(len, texts)) / len(texts), 1),
+        "analyze_per_s_cold": round(len(cold) / cold_seconds),
+        "analyze_per_s": round(ROUNDS * len(texts) / warm_seconds),
+        "analyze_us_per_message": round(warm_seconds / (ROUNDS * len(texts)) * 1e6, 1),
+        "model_load_s": round(load_seconds, 3),
+        "rss_added_mib": round((loaded - before) / 1024, 1),
+        "artefact_bytes": sum(path.stat().st_size for path in models),
+    }
+    line = {
+        "bench": "insight",
+        "ts": datetime.now(UTC).isoformat(timespec="seconds"),
+        "db": None,
+        "figures": figures,
+    }
+    text = json.dumps(line, sort_keys=True)
+    print(text)
+    with RESULTS.open("a", encoding="utf-8") as handle:
+        handle.write(text + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,229 @@
+"""Read paths at scale: a generated installation of N tickets, served by gunicorn and queried
+in process.
+
+1. `dataset.py` loads N tickets (default 100,000) into a fresh installation.
+2. Every `http_load.py` scenario runs against gunicorn (req/s, p50, p99, errors).
+3. In a Django process, the main queries run on their own: `inbox_for` with the common filters
+   and as an agent, a deep inbox page, keyword search for a rare and a common word,
+   `ticket_for` + `ticket_timeline`, a big customer's tickets, and three pages rendered through
+   the test client (query plus template, no HTTP). Per query: p50 and p99 over its runs, the
+   number of SQL statements, and the slowest statement's time; `--explain FILE` also writes
+   that statement and its plan (EXPLAIN QUERY PLAN on SQLite, EXPLAIN ANALYZE on PostgreSQL).
+
+    .venv/bin/python bench/read_paths.py --tickets 100000 [--explain plans.txt]
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres \\
+        .venv/bin/python bench/read_paths.py --tickets 1000000
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import re
+import statistics
+import sys
+import time
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+sys.path.insert(0, str(BENCH))
+sys.path.insert(0, str(ROOT))
+
+from common import db_label, installation, record  # noqa: E402
+from dataset import child_json, load_into  # noqa: E402
+from http_load import AGENT, MANAGER, load_run  # noqa: E402
+
+
+def queries_time(
+    summary: Mapping[str, Any], *, runs: int, seconds: float, seed: int = 11
+) -> dict[str, Any]:
+    """Time the main read queries in this (Django) process; return figures and plans."""
+    from django.core.signals import request_started
+    from django.db import connection, reset_queries
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from layan.customers.models import Customer
+    from layan.customers.queries import customers_for
+    from layan.team.models import User
+    from layan.tickets.queries import (
+        InboxFilters,
+        customer_tickets,
+        inbox_for,
+        ticket_for,
+        ticket_timeline,
+    )
+
+    rng = random.Random(seed)
+    manager = User.objects.get(username=MANAGER)
+    agent = User.objects.get(username=AGENT)
+    first, last = summary["first_reference"], summary["last_reference"]
+    references = [rng.randint(first, last) for _ in range(max(runs, 1) + 1)]
+    top = Customer.objects.get(pk=summary["top_customer"])
+    rare, common = summary["rare_word"], summary["common_word"]
+
+    def deep_cursor(pages: int) -> str:
+        cursor = ""
+        for _ in range(pages):
+            cursor = inbox_for(manager, InboxFilters(status=""), cursor=cursor).next_cursor
+        return cursor
+
+    cursor_20 = deep_cursor(19)
+    # Each request would empty the query log the counts are read from.
+    request_started.disconnect(reset_queries)
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.force_login(manager)
+
+    def page(path: str) -> None:
+        response = client.get(path)
+        if response.status_code != 200:
+            raise RuntimeError(f"{path} answered {response.status_code}")
+
+    calls: dict[str, Callable[[int], object]] = {
+        "inbox": lambda n: inbox_for(manager, InboxFilters()),
+        "inbox_open_high": lambda n: inbox_for(
+            manager, InboxFilters(status="open", priority="high")
+        ),
+        "inbox_owner_me": lambda n: inbox_for(manager, InboxFilters(owner="me")),
+        "inbox_agent": lambda n: inbox_for(agent, InboxFilters()),
+        "inbox_q_common": lambda n: inbox_for(manager, InboxFilters(q=common)),
+        "inbox_page_20": lambda n: inbox_for(manager, InboxFilters(status=""), cursor=cursor_20),
+        "search_rare": lambda n: inbox_for(manager, InboxFilters(status="", q=rare)),
+        "search_common": lambda n: inbox_for(manager, InboxFilters(status="", q=common)),
+        "ticket_timeline": lambda n: list(
+            ticket_timeline(ticket_for(manager, references[n % len(references)]))
+        ),
+        "customer_top_tickets": lambda n: customer_tickets(top, user=manager),
+        "agent_customer_choices": lambda n: list(customers_for(agent)[:300]),
+        "view_inbox": lambda n: page("/tickets/"),
+        "view_ticket": lambda n: page(f"/tickets/{references[n % len(references)]}/"),
+        "view_customer_top": lambda n: page(f"/customers/{top.pk}/"),
+    }
+    figures: dict[str, Any] = {}
+    plans: dict[str, dict[str, Any]] = {}
+    for name, call in calls.items():
+        with CaptureQueriesContext(connection) as captured:
+            call(len(references) - 1)
+        timings = []
+        deadline = time.monotonic() + seconds
+        for number in range(runs):
+            started = time.perf_counter()
+            call(number)
+            timings.append(time.perf_counter() - started)
+            if time.monotonic() > deadline:
+                break
+        timings.sort()
+        slowest_ms, slowest_sql = _slowest([query["sql"] for query in captured.captured_queries])
+        figures[name] = {
+            "runs": len(timings),
+            "p50_ms": round(statistics.median(timings) * 1000, 2),
+            "p99_ms": round(timings[min(len(timings) - 1, int(len(timings) * 0.99))] * 1000, 2),
+            "queries": len(captured.captured_queries),
+            "slowest_sql_ms": round(slowest_ms, 2),
+        }
+        if slowest_sql:
+            plans[name] = {"sql": slowest_sql, "plan": plan_of(slowest_sql)}
+    return {"queries": figures, "plans": plans}
+
+
+def _slowest(statements: list[str]) -> tuple[float, str]:
+    """Run each SELECT again to the last row (the driver's execute time alone leaves out most
+    of an SQLite scan); return the slowest one's milliseconds and text."""
+    from django.db import connection
+
+    slowest = (0.0, "")
+    with connection.cursor() as cursor:
+        for sql in statements:
+            if not sql.lstrip().upper().startswith("SELECT"):
+                continue
+            started = time.perf_counter()
+            cursor.execute(sql)
+            cursor.fetchall()
+            slowest = max(slowest, ((time.perf_counter() - started) * 1000, sql))
+    return slowest
+
+
+def plan_of(sql: str) -> list[str]:
+    """Return the database's plan for one captured statement."""
+    from django.db import connection
+
+    prefix = "EXPLAIN QUERY PLAN " if connection.vendor == "sqlite" else "EXPLAIN ANALYZE "
+    with connection.cursor() as cursor:
+        cursor.execute(prefix + sql)
+        rows = cursor.fetchall()
+    if connection.vendor == "sqlite":
+        return [f"{row[0]}/{row[1]} {row[3]}" for row in rows]
+    return [row[0] for row in rows]
+
+
+def _in_process(
+    env: dict[str, str], summary: Mapping[str, Any], *, runs: int, seconds: float
+) -> dict[str, Any]:
+    arguments = [str(Path(__file__).resolve()), "--in-process", json.dumps(summary)]
+    return child_json([*arguments, "--runs", str(runs), "--seconds", str(seconds)], env)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--tickets", type=int, default=100_000)
+    parser.add_argument("--requests", type=int, default=200, help="per HTTP scenario")
+    parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument("--seconds", type=float, default=60, help="time limit per scenario")
+    parser.add_argument("--runs", type=int, default=30, help="per in-process query")
+    parser.add_argument("--explain", type=Path, help="write the slowest statements' plans here")
+    parser.add_argument("--in-process", metavar="SUMMARY", help=argparse.SUPPRESS)
+    options = parser.parse_args()
+    if options.in_process:
+        import django
+
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "layan.settings")
+        django.setup()
+        summary = json.loads(options.in_process)
+        print(json.dumps(queries_time(summary, runs=options.runs, seconds=options.seconds)))
+        return
+    started = time.perf_counter()
+    with installation() as env:
+        summary = load_into(env, tickets=options.tickets)
+        loaded = time.perf_counter()
+        http = load_run(
+            env,
+            summary,
+            requests=options.requests,
+            concurrency=options.concurrency,
+            seconds=options.seconds,
+        )
+        served = time.perf_counter()
+        measured = _in_process(env, summary, runs=options.runs, seconds=options.seconds)
+        finished = time.perf_counter()
+    if options.explain:
+        lines = []
+        for name, item in measured["plans"].items():
+            sql = re.sub(r"^SELECT .*? FROM ", "SELECT ... FROM ", item["sql"], count=1)
+            lines += [f"== {name} ({measured['queries'][name]['slowest_sql_ms']} ms)", sql]
+            lines += [*item["plan"], ""]
+        options.explain.write_text("\n".join(lines))
+    record(
+        "read_paths",
+        {
+            "tickets": options.tickets,
+            "entries": summary["entries"],
+            "customers": summary["customers"],
+            "load_seconds": round(loaded - started, 1),
+            "load_rows_per_s": summary["rows_per_s"],
+            "http_seconds": round(served - loaded, 1),
+            "queries_seconds": round(finished - served, 1),
+            "concurrency": options.concurrency,
+            **http,
+            "in_process": measured["queries"],
+        },
+        db=db_label(),
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,169 @@
+"""Read the messages of a mail archive for a migration import, one at a time.
+
+Every reader yields `(label, raw bytes)` and holds at most one message in memory; the label
+says where the message came from (file, or mbox file and byte offset) so an import can report
+and resume. Maildir `tmp/` folders hold deliveries in progress and are skipped.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+__all__ = ["iter_folder", "iter_maildir", "iter_mbox", "iter_messages", "looks_like_mail"]
+
+logger = logging.getLogger(__name__)
+
+MAX_MESSAGE_BYTES = 256 * 1024 * 1024
+_SNIFF_BYTES = 8192
+# "From sender@example.com Mon Jan  1 00:00:00 2024" and variants ("From - Mon ...",
+# "From MAILER-DAEMON  Sat Oct  4 08:00:09 2025"); a body line "From the desk of ..." lacks
+# the time of day.
+_FROM_LINE = re.compile(rb"^From \S*\s+.*\d{1,2}:\d{2}")
+_ESCAPED_FROM = re.compile(rb"^>+From ")
+_HEADER_LINE = re.compile(rb"^[!-9;-~]{1,76}:")
+_KNOWN_HEADERS = {
+    b"from", b"to", b"cc", b"subject", b"date", b"message-id", b"received", b"return-path",
+    b"mime-version", b"delivered-to", b"reply-to", b"sender", b"content-type", b"x-mailer",
+}  # fmt: skip
+_JUNK_NAMES = {"thumbs.db", "desktop.ini", "icon\r"}
+_MAIL_SUFFIXES = {".eml", ".msg", ".mbox", ".mbx"}
+
+
+def iter_messages(path: str | os.PathLike[str]) -> Iterator[tuple[str, bytes]]:
+    """Yield the messages of an mbox file, a Maildir or a folder tree of message files."""
+    root = Path(path)
+    if root.is_file():
+        yield from _iter_file(root)
+    elif _is_maildir(root):
+        yield from iter_maildir(root)
+    else:
+        yield from iter_folder(root)
+
+
+def iter_mbox(
+    path: str | os.PathLike[str],
+    *,
+    mboxrd: bool = True,
+    max_message_bytes: int = MAX_MESSAGE_BYTES,
+) -> Iterator[tuple[str, bytes]]:
+    """Yield each message of an mbox file, streaming; labels are `<path>#<byte offset>`.
+
+    With `mboxrd`, one `>` is removed from body lines that start with `>From ` (and `>>From `
+    and so on), which undoes the quoting of the mboxrd format.
+    """
+    file = Path(path)
+    with file.open("rb") as handle:
+        lines: list[bytes] = []
+        size = 0
+        start = 0
+        offset = 0
+        previous_blank = True
+        for line in handle:
+            length = len(line)
+            if previous_blank and line.startswith(b"From ") and _FROM_LINE.match(line):
+                if offset:
+                    yield from _mbox_message(file, start, lines, size, max_message_bytes)
+                lines, size, start = [], 0, offset
+            else:
+                if mboxrd and _ESCAPED_FROM.match(line):
+                    line = line[1:]
+                size += len(line)
+                if size <= max_message_bytes:
+                    lines.append(line)
+            offset += length
+            previous_blank = not line.strip()
+        if lines or size:
+            yield from _mbox_message(file, start, lines, size, max_message_bytes)
+
+
+def _mbox_message(
+    file: Path, start: int, lines: list[bytes], size: int, limit: int
+) -> Iterator[tuple[str, bytes]]:
+    label = f"{file}#{start}"
+    if size > limit:
+        logger.warning("mbox_message_too_large", extra={"label": label, "size": size})
+        return
+    # The blank line before the next "From " belongs to the mbox format, not the message.
+    if lines and not lines[-1].strip():
+        lines = lines[:-1]
+    raw = b"".join(lines)
+    if raw.strip():
+        yield label, raw
+
+
+def iter_maildir(path: str | os.PathLike[str]) -> Iterator[tuple[str, bytes]]:
+    """Yield the messages in `cur/` and `new/` of a Maildir, in file-name order."""
+    root = Path(path)
+    for folder in ("cur", "new"):
+        directory = root / folder
+        if not directory.is_dir():
+            continue
+        for entry in sorted(os.scandir(directory), key=lambda item: item.name):
+            if entry.is_file() and not entry.name.startswith("."):
+                yield str(Path(entry.path)), Path(entry.path).read_bytes()
+
+
+def iter_folder(path: str | os.PathLike[str]) -> Iterator[tuple[str, bytes]]:
+    """Yield every message file (or mbox) below `path`, whatever the file names are."""
+    for directory, subdirectories, files in os.walk(path):
+        here = Path(directory)
+        if _is_maildir(here):
+            yield from iter_maildir(here)
+            subdirectories[:] = [d for d in subdirectories if d not in ("cur", "new", "tmp")]
+        subdirectories[:] = sorted(d for d in subdirectories if not d.startswith("."))
+        for name in sorted(files):
+            if name.startswith(".") or name.lower() in _JUNK_NAMES:
+                continue
+            yield from _iter_file(here / name)
+
+
+def _iter_file(file: Path) -> Iterator[tuple[str, bytes]]:
+    with file.open("rb") as handle:
+        head = handle.read(_SNIFF_BYTES)
+    if head.startswith(b"From ") and _FROM_LINE.match(head.split(b"\n", 1)[0]):
+        yield from iter_mbox(file)
+    elif file.suffix.lower() in _MAIL_SUFFIXES or looks_like_mail(head):
+        yield str(file), file.read_bytes()
+
+
+def looks_like_mail(head: bytes) -> bool:
+    """Say whether the first bytes of a file are the header block of an e-mail."""
+    names: list[bytes] = []
+    for line in head.lstrip().splitlines()[:60]:
+        if not line.strip() or not (line[:1] in (b" ", b"\t") or _HEADER_LINE.match(line)):
+            break  # the header block ends, or a mangled header ends the useful part of it
+        if line[:1] not in (b" ", b"\t"):
+            names.append(line.split(b":", 1)[0].strip().lower())
+    return len(names) >= 2 and bool(_KNOWN_HEADERS.intersection(names))
+
+
+def _is_maildir(path: Path) -> bool:
+    return all((path / name).is_dir() for name in ("cur", "new", "tmp"))
+
+
+def read_message(label: str) -> bytes:
+    """Read again the message a reader yielded under `label` (a file, or `mbox#offset`)."""
+    path, _, offset = label.rpartition("#")
+    if path and offset.isdigit() and Path(path).is_file():
+        return _mbox_at(Path(path), int(offset))
+    return Path(label).read_bytes()
+
+
+def _mbox_at(file: Path, offset: int, *, mboxrd: bool = True) -> bytes:
+    lines: list[bytes] = []
+    with file.open("rb") as handle:
+        handle.seek(offset)
+        handle.readline()  # the "From " separator line
+        previous_blank = False
+        for line in handle:
+            if previous_blank and line.startswith(b"From ") and _FROM_LINE.match(line):
+                break
+            previous_blank = not line.strip()
+            lines.append(line[1:] if mboxrd and _ESCAPED_FROM.match(line) else line)
+    if lines and not lines[-1].strip():
+        lines = lines[:-1]
+    return b"".join(lines)

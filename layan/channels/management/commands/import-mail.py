@@ -1,0 +1,118 @@
+"""`layan import-mail PATH`: migrate an archive (mbox, Maildir, a folder of message files)."""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterator
+from email.parser import BytesHeaderParser
+from email.utils import parsedate_to_datetime
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from layan.channels.email.parse import parse_email
+from layan.channels.email.sources import iter_messages, read_message
+from layan.channels.intake import intake_failed, receive
+from layan.channels.models import Outcome
+
+SUMMARY_KEYS = {
+    Outcome.NEW_TICKET: "new_tickets",
+    Outcome.THREADED: "threaded",
+    Outcome.DUPLICATE: "duplicates",
+    Outcome.AUTO_REPLY: "auto_replies",
+    Outcome.BOUNCE: "bounces",
+    Outcome.KEPT_RAW: "kept_raw",
+    Outcome.OWN_MESSAGE: "own_messages",
+    Outcome.QUARANTINED: "failed",
+    Outcome.PENDING: "failed",
+}
+
+
+class Command(BaseCommand):
+    help = (
+        "Import every message under PATH (mbox, Maildir, or files of any name, recursively). "
+        "Entries keep the messages' own dates; no acknowledgement is sent."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("path")
+        parser.add_argument("--quiet", action="store_true", help="No progress line.")
+        parser.add_argument(
+            "--window",
+            type=int,
+            default=50_000,
+            help="Take messages in date order within windows of this many (0: archive order).",
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        path = Path(options["path"])
+        if not path.exists():
+            raise CommandError(f"No such file or folder: {path}")
+        tally: Counter[str] = Counter()
+        progress = sys.stderr.isatty() and not options["quiet"]
+        started = time.perf_counter()
+        for label, raw in _in_date_order(path, window=options["window"]):
+            tally["read"] += 1
+            message = parse_email(raw, max_attachment_bytes=settings.LAYAN_MAX_ATTACHMENT_BYTES)
+            try:
+                result = receive(message, source=label, trust_sent_at=True, acknowledge=False)
+                outcome: str = result.outcome
+            except Exception as error:  # kept and counted; the import goes on
+                outcome = intake_failed(message, error=error, source=label).outcome
+            tally[SUMMARY_KEYS[Outcome(outcome)]] += 1
+            if progress and tally["read"] % 25 == 0:
+                rate = tally["read"] / max(time.perf_counter() - started, 1e-9)
+                sys.stderr.write(
+                    f"\r{tally['read']} read · {tally['new_tickets']} new · "
+                    f"{tally['threaded']} threaded · {rate:,.0f}/s "
+                )
+                sys.stderr.flush()
+        seconds = time.perf_counter() - started
+        if progress:
+            sys.stderr.write("\n")
+        summary = {
+            "read": tally["read"],
+            **{key: tally[key] for key in dict.fromkeys(SUMMARY_KEYS.values())},
+            "seconds": round(seconds, 2),
+            "per_second": round(tally["read"] / seconds, 1) if seconds else None,
+        }
+        self.stdout.write(json.dumps(summary))
+
+
+def _in_date_order(path: Path, *, window: int) -> Iterator[tuple[str, bytes]]:
+    """Yield the archive's messages oldest first within each window of `window` messages.
+
+    Replies then arrive after the messages they answer, so they join the right ticket. Only
+    labels and dates are held (bounded by the window); each message is read again when its
+    turn comes.
+    """
+    if window <= 0:
+        yield from iter_messages(path)
+        return
+    batch: list[tuple[float, int, str]] = []
+    for position, (label, raw) in enumerate(iter_messages(path)):
+        batch.append((_sent_timestamp(raw), position, label))
+        if len(batch) >= window:
+            yield from _replay(batch)
+            batch = []
+    yield from _replay(batch)
+
+
+def _replay(batch: list[tuple[float, int, str]]) -> Iterator[tuple[str, bytes]]:
+    for _stamp, _position, label in sorted(batch):
+        yield label, read_message(label)
+
+
+def _sent_timestamp(raw: bytes) -> float:
+    head = raw[:65536].split(b"\n\n", 1)[0].split(b"\r\n\r\n", 1)[0]
+    try:
+        value = BytesHeaderParser().parsebytes(head).get("Date", "")
+        return parsedate_to_datetime(str(value)).timestamp() if value else math.inf
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return math.inf

@@ -1,0 +1,430 @@
+"""Every outgoing message goes through the outbox: composed once inside the transaction of the
+reply it carries, then sent by a task that retries with back-off.
+
+An SMTP outage loses nothing (the row waits) and sends nothing twice: a row is claimed with a
+conditional UPDATE before sending, the bytes (and so the Message-ID) never change between
+attempts, and recipients the server already accepted are not sent again.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import smtplib
+import socket
+from datetime import timedelta
+from email.utils import parseaddr
+from functools import partial
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils.translation import gettext as _
+from django.utils.translation import override
+
+from layan.channels import faults
+from layan.channels.email.compose import compose_email
+from layan.channels.email.threading import make_message_id, subject_with_ticket_ref
+from layan.channels.models import Delivery, InboundRecord, OutboundRecord
+from layan.channels.types import Address, Channel, OutboundMessage
+from layan.core import clock
+from layan.core.blobs import blob_put, blob_read
+from layan.logbook.models import Direction, Entry, Kind
+from layan.logbook.services import entry_append
+from layan.team.models import User
+from layan.tickets.models import Ticket
+
+logger = logging.getLogger(__name__)
+
+PERMANENT = "permanent"
+TEMPORARY = "temporary"
+
+
+def _sender(ticket: Ticket, actor: User | None) -> Address:
+    """Mail comes from the team's inbox, named after the person who wrote it."""
+    name, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
+    if ticket.team is not None and ticket.team.email:
+        address = ticket.team.email
+    site = settings.LAYAN_SITE_NAME
+    display = f"{actor.name} · {site}" if actor is not None else (name or site)
+    return Address(address=address.lower(), name=display)
+
+
+def _customer_address(ticket: Ticket) -> str:
+    return (
+        ticket.requester.identities.filter(kind="email")
+        .order_by("-verified", "created_at")
+        .values_list("value", flat=True)
+        .first()
+        or ""
+    )
+
+
+def _thread_ids(ticket: Ticket) -> tuple[str, tuple[str, ...]]:
+    """Return In-Reply-To (the customer's latest mail) and References (oldest first)."""
+    ids = list(
+        Entry.objects.filter(chain_id=ticket.chain_id, channel=Channel.EMAIL)
+        .exclude(external_id="")
+        .order_by("seq")
+        .values_list("external_id", flat=True)
+    )
+    ids += list(
+        OutboundRecord.objects.filter(ticket=ticket)
+        .order_by("pk")
+        .values_list("message_id", flat=True)
+    )
+    last_inbound = (
+        Entry.objects.filter(chain_id=ticket.chain_id, kind=Kind.MESSAGE, channel=Channel.EMAIL)
+        .exclude(external_id="")
+        .order_by("-seq")
+        .values_list("external_id", flat=True)
+        .first()
+    )
+    return last_inbound or "", tuple(dict.fromkeys(ids))[-20:]
+
+
+def _queue(
+    *,
+    ticket: Ticket,
+    entry: Entry,
+    sender: Address,
+    to: str,
+    subject: str,
+    text: str,
+    auto_submitted: str = "",
+) -> OutboundRecord:
+    now = clock.now()
+    in_reply_to, references = _thread_ids(ticket)
+    message_id = make_message_id(
+        ticket_ref=str(ticket.reference),
+        key=settings.LAYAN_THREAD_KEY.encode(),
+        domain=settings.LAYAN_MAIL_DOMAIN,
+    )
+    raw = compose_email(
+        OutboundMessage(
+            channel=Channel.EMAIL,
+            to=(Address(address=to, name=ticket.requester.name),),
+            subject=subject_with_ticket_ref(subject, str(ticket.reference)),
+            text=text,
+            message_id=message_id,
+            in_reply_to=in_reply_to,
+            references=references,
+            auto_submitted=auto_submitted,
+        ),
+        sender=sender,
+        date=now,
+        reply_to=Address(address=sender.address, name=settings.LAYAN_SITE_NAME),
+    )
+    outbound = OutboundRecord.objects.create(
+        ticket=ticket,
+        entry=entry,
+        message_id=message_id,
+        sender=sender.address,
+        recipients=[to],
+        raw=blob_put(raw),
+        next_attempt_at=now,
+        created_at=now,
+    )
+    from layan.channels.tasks import outbox_send_task
+
+    transaction.on_commit(partial(outbox_send_task.enqueue, outbound.pk))
+    return outbound
+
+
+def outbox_for_reply(*, ticket: Ticket, entry: Entry, actor: User) -> OutboundRecord | None:
+    """Queue a staff reply as mail when the customer can be reached by mail.
+
+    Called inside the transaction of the reply (LAYAN_REPLY_HANDLERS).
+    """
+    to = _customer_address(ticket)
+    if not to:
+        return None
+    footer = f"\n\n-- \n{actor.name}\n{settings.LAYAN_SITE_NAME} · {ticket.ref}"
+    return _queue(
+        ticket=ticket,
+        entry=entry,
+        sender=_sender(ticket, actor),
+        to=to,
+        subject=f"Re: {ticket.subject}",
+        text=entry.text + footer,
+    )
+
+
+def acknowledgement_send(*, record_id: int) -> OutboundRecord | None:
+    """Tell a person who opened a ticket by mail that it arrived, and its number.
+
+    Never to our own addresses or machines (the intake decides), and at most
+    LAYAN_ACK_LIMIT_PER_DAY per address a day, so two auto-responders cannot loop. The
+    acknowledgement is itself logged before it is sent, and marked Auto-Submitted.
+    """
+    record = InboundRecord.objects.select_related("ticket__chain", "ticket__requester").get(
+        pk=record_id
+    )
+    ticket = record.ticket
+    if ticket is None:
+        return None
+    to = _customer_address(ticket)
+    since = clock.now() - timedelta(days=1)
+    recent = OutboundRecord.objects.filter(
+        entry__kind=Kind.EVENT, created_at__gte=since, ticket__requester=ticket.requester
+    )
+    if not to or recent.count() >= settings.LAYAN_ACK_LIMIT_PER_DAY:
+        return None
+    language = ticket.requester.language or "id"
+    with override(language):
+        subject = _("We received your message")
+        text = _(
+            "Hello %(name)s,\n\nThank you for writing to us. Your message is recorded as "
+            "ticket %(ref)s and a member of our team will answer you. Please keep %(ref)s in "
+            "the subject when you write about this again.\n\n%(site)s"
+        ) % {
+            "name": ticket.requester.address_name or ticket.requester.name,
+            "ref": ticket.ref,
+            "site": settings.LAYAN_SITE_NAME,
+        }
+    entry = entry_append(
+        chain=ticket.chain,
+        kind=Kind.EVENT,
+        direction=Direction.OUT,
+        channel=Channel.EMAIL,
+        subject=subject,
+        text=text,
+        data={"event": "acknowledgement"},
+    )
+    return _queue(
+        ticket=ticket,
+        entry=entry,
+        sender=_sender(ticket, None),
+        to=to,
+        subject=subject,
+        text=text,
+        auto_submitted="auto-replied",
+    )
+
+
+def survey_send(*, ticket: Ticket) -> OutboundRecord | None:
+    """Ask the customer how we did, once per resolution, by mail with a tokenised link.
+
+    Only soon after the resolution (a ticket resolved long ago, or imported, is not surveyed)
+    and only to a requester we can mail. The mail is logged, then queued, Auto-Submitted.
+    """
+    from layan.tickets.satisfaction import survey_create
+
+    to = _customer_address(ticket)
+    if not to or ticket.resolved_at is None:
+        return None
+    if clock.now() - ticket.resolved_at > timedelta(days=1):
+        return None
+    created = survey_create(ticket=ticket)
+    if created is None:
+        return None
+    survey, token = created
+    link = f"{settings.LAYAN_BASE_URL.rstrip('/')}/rate/{token}/"
+    language = ticket.requester.language or "id"
+    owner = ticket.owner.name if ticket.owner else settings.LAYAN_SITE_NAME
+    with override(language):
+        subject = _("How did we do?")
+        text = _(
+            "Hello %(name)s,\n\nYour ticket %(ref)s was resolved. Would you tell us how we did? "
+            "It takes half a minute, no login needed:\n\n%(link)s\n\n"
+            "Your contact: %(owner)s\n%(site)s"
+        ) % {
+            "name": ticket.requester.address_name or ticket.requester.name,
+            "ref": ticket.ref,
+            "link": link,
+            "owner": owner,
+            "site": settings.LAYAN_SITE_NAME,
+        }
+    # The link is a secret: the logbook keeps the message without it.
+    logged = text.replace(link, f"{settings.LAYAN_BASE_URL.rstrip('/')}/rate/…/")
+    entry = entry_append(
+        chain=ticket.chain,
+        kind=Kind.EVENT,
+        direction=Direction.OUT,
+        channel=Channel.EMAIL,
+        subject=subject,
+        text=logged,
+        data={"event": "survey", "survey": survey.pk},
+    )
+    return _queue(
+        ticket=ticket,
+        entry=entry,
+        sender=_sender(ticket, ticket.owner),
+        to=to,
+        subject=subject,
+        text=text,
+        auto_submitted="auto-generated",
+    )
+
+
+def _backoff(attempts: int) -> timedelta:
+    """Exponential back-off with jitter: about 1, 2, 4 ... minutes, capped at 2 hours."""
+    base = min(60 * 2 ** max(attempts - 1, 0), 7200)
+    return timedelta(seconds=base * random.uniform(0.8, 1.2))  # noqa: S311 - timing jitter
+
+
+def _smtp_send(sender: str, recipients: list[str], raw: bytes) -> dict[str, tuple[int, bytes]]:
+    """Hand the bytes to the SMTP server; return the refused recipients (code, text)."""
+    options: dict[str, Any] = settings.MAILERS["default"].get("OPTIONS", {})
+    connection = smtplib.SMTP(
+        options.get("host", "127.0.0.1"),
+        options.get("port", 25),
+        timeout=options.get("timeout", 30),
+    )
+    try:
+        if options.get("use_tls"):
+            connection.starttls()
+        if options.get("username"):
+            connection.login(options["username"], options.get("password", ""))
+        refused: dict[str, tuple[int, bytes]] = connection.sendmail(sender, recipients, raw)
+        return refused
+    finally:
+        try:
+            connection.quit()
+        except (smtplib.SMTPException, OSError):
+            connection.close()
+
+
+def _classify(error: BaseException) -> tuple[str, str]:
+    """Decide whether a failure is worth retrying, and describe it without secrets."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _text in error.recipients.values()]
+        kind = PERMANENT if codes and all(code >= 500 for code in codes) else TEMPORARY
+        return kind, "all recipients refused: " + ", ".join(
+            f"{address} {code}" for address, (code, _t) in error.recipients.items()
+        )
+    if isinstance(error, smtplib.SMTPResponseException):
+        kind = PERMANENT if error.smtp_code >= 500 else TEMPORARY
+        text = (
+            error.smtp_error.decode("utf-8", "replace")
+            if isinstance(error.smtp_error, bytes)
+            else str(error.smtp_error)
+        )
+        return kind, f"{error.smtp_code} {text}"[:300]
+    if isinstance(error, (smtplib.SMTPException, OSError, socket.timeout)):
+        return TEMPORARY, f"{type(error).__name__}: {error}"[:300]
+    raise error
+
+
+def outbox_send(outbound_id: int) -> str:
+    """Send one queued message if it is due; return its status afterwards. Safe to run twice."""
+    now = clock.now()
+    claimed = OutboundRecord.objects.filter(
+        Q(status=Delivery.QUEUED) | Q(status=Delivery.SENDING),
+        pk=outbound_id,
+        next_attempt_at__lte=now,
+    ).update(
+        status=Delivery.SENDING,
+        # A lease: if this worker dies mid-send, the sweep retries after it expires.
+        next_attempt_at=now + timedelta(minutes=10),
+    )
+    outbound = OutboundRecord.objects.select_related("ticket__chain").get(pk=outbound_id)
+    if not claimed:
+        return str(outbound.status)
+    OutboundRecord.objects.filter(pk=outbound_id).update(attempts=outbound.attempts + 1)
+    outbound.attempts += 1
+    pending = [r for r in outbound.recipients if outbound.recipient_status.get(r) != "sent"]
+    try:
+        faults.point("outbox.before_send")
+        refused = _smtp_send(outbound.sender, pending, blob_read(outbound.raw_id))
+        faults.point("outbox.after_send")
+    except faults.InjectedFault:
+        raise
+    except Exception as error:
+        kind, detail = _classify(error)
+        return _failed_attempt(outbound, kind, detail)
+    status = dict(outbound.recipient_status)
+    for address in pending:
+        if address in refused:
+            code, text = refused[address]
+            status[address] = f"refused {code} {text.decode('utf-8', 'replace')}"[:200]
+        else:
+            status[address] = "sent"
+    temporary = [a for a in pending if a in refused and refused[a][0] < 500]
+    if temporary:
+        OutboundRecord.objects.filter(pk=outbound_id).update(recipient_status=status)
+        outbound.recipient_status = status
+        return _failed_attempt(outbound, TEMPORARY, f"refused for now: {', '.join(temporary)}")
+    delivered = [a for a, s in status.items() if s == "sent"]
+    final = Delivery.SENT if delivered else Delivery.FAILED
+    with transaction.atomic():
+        OutboundRecord.objects.filter(pk=outbound_id).update(
+            status=final, recipient_status=status, sent_at=clock.now(), last_error=""
+        )
+        entry_append(
+            chain=outbound.ticket.chain,
+            kind=Kind.DELIVERY,
+            direction=Direction.INTERNAL,
+            channel=outbound.channel,
+            data={
+                "message_id": outbound.message_id,
+                "status": str(final),
+                "recipients": status,
+                "of_entry": outbound.entry.seq,
+            },
+        )
+    logger.info("outbox_sent", extra={"outbound": outbound_id, "status": final})
+    return str(final)
+
+
+def _failed_attempt(outbound: OutboundRecord, kind: str, detail: str) -> str:
+    now = clock.now()
+    if kind == PERMANENT or outbound.attempts >= settings.LAYAN_OUTBOX_MAX_ATTEMPTS:
+        with transaction.atomic():
+            OutboundRecord.objects.filter(pk=outbound.pk).update(
+                status=Delivery.FAILED, last_error=detail
+            )
+            entry_append(
+                chain=outbound.ticket.chain,
+                kind=Kind.DELIVERY,
+                direction=Direction.INTERNAL,
+                channel=outbound.channel,
+                data={
+                    "message_id": outbound.message_id,
+                    "status": str(Delivery.FAILED),
+                    "error": detail,
+                    "of_entry": outbound.entry.seq,
+                },
+            )
+        logger.warning("outbox_failed", extra={"outbound": outbound.pk, "error": detail})
+        return str(Delivery.FAILED)
+    OutboundRecord.objects.filter(pk=outbound.pk).update(
+        status=Delivery.QUEUED,
+        next_attempt_at=now + _backoff(outbound.attempts),
+        last_error=detail,
+    )
+    logger.info("outbox_retry", extra={"outbound": outbound.pk, "error": detail})
+    return str(Delivery.QUEUED)
+
+
+def outbound_bounced(
+    *, outbound: OutboundRecord, kind: str, recipients: list[str], detail: str
+) -> Entry:
+    """Record that mail we sent came back; the reply shows "bounced" to staff."""
+    if kind == "bounce":
+        OutboundRecord.objects.filter(pk=outbound.pk).update(status=Delivery.BOUNCED)
+    return entry_append(
+        chain=outbound.ticket.chain,
+        kind=Kind.DELIVERY,
+        direction=Direction.INTERNAL,
+        channel=outbound.channel,
+        data={
+            "message_id": outbound.message_id,
+            "status": "bounced" if kind == "bounce" else kind,
+            "recipients": recipients[:20],
+            "detail": detail[:300],
+            "of_entry": outbound.entry.seq,
+        },
+    )
+
+
+def outbox_due(*, limit: int = 500) -> list[int]:
+    """Return ids of messages waiting to be sent (queued, or a lease that expired)."""
+    return list(
+        OutboundRecord.objects.filter(
+            status__in=[Delivery.QUEUED, Delivery.SENDING], next_attempt_at__lte=clock.now()
+        )
+        .order_by("next_attempt_at")
+        .values_list("pk", flat=True)[:limit]
+    )

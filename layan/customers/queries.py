@@ -1,0 +1,102 @@
+"""Reads of customers and contacts, always scoped to the user asking."""
+
+from __future__ import annotations
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.http import Http404
+
+from layan.customers.models import Contact, Customer, Membership
+from layan.team.models import Role, User
+
+
+def _works_on(user: User, prefix: str) -> Q:
+    """Match rows through `prefix` tickets that an agent or viewer works on: their teams'
+    tickets and the ones they own. (String lookups keep this app free of ticket imports.)"""
+    return Q(**{f"{prefix}team__members": user}) | Q(**{f"{prefix}owner": user})
+
+
+def customers_for(user: User, *, search: str = "") -> QuerySet[Customer]:
+    """Return the customers `user` may see: everything for managers and admins, the portfolio
+    for an account manager, and the customers of their tickets for agents and viewers."""
+    customers = Customer.objects.select_related("account_manager")
+    if not user.is_active:
+        return customers.none()
+    if user.sees_everything:
+        pass
+    elif user.role == Role.ACCOUNT_MANAGER:
+        customers = customers.filter(account_manager=user)
+    else:
+        worked_on = Customer.objects.filter(_works_on(user, "tickets__")).values("pk")
+        customers = customers.filter(pk__in=worked_on)
+    if search:
+        customers = customers.filter(name__icontains=search.strip())
+    return customers.order_by("name", "id")
+
+
+def customer_for(user: User, pk: int | str) -> Customer:
+    """Return one customer `user` may see, or raise 404 (never 403: existence is not leaked)."""
+    try:
+        return customers_for(user).get(pk=int(pk))
+    except (Customer.DoesNotExist, ValueError, TypeError) as error:
+        raise Http404("No such customer") from error
+
+
+def contacts_for(user: User, *, search: str = "") -> QuerySet[Contact]:
+    """Return the contacts `user` may see: members of visible customers, and requesters of
+    visible tickets."""
+    contacts = Contact.objects.all()
+    if not user.is_active:
+        return contacts.none()
+    if not user.sees_everything:
+        in_customer = Membership.objects.filter(
+            contact=OuterRef("pk"), customer__in=customers_for(user).values("pk")
+        )
+        if user.role == Role.ACCOUNT_MANAGER:
+            requested = Contact.objects.filter(tickets__customer__account_manager=user)
+        else:
+            requested = Contact.objects.filter(_works_on(user, "tickets__"))
+        contacts = contacts.filter(Exists(in_customer) | Q(pk__in=requested.values("pk")))
+    if search:
+        term = search.strip()
+        contacts = contacts.filter(
+            Q(name__icontains=term)
+            | Q(preferred_name__icontains=term)
+            | Q(identities__value__icontains=term.lower())
+        ).distinct()
+    return contacts.order_by("name", "id")
+
+
+def contact_for(user: User, pk: int | str) -> Contact:
+    try:
+        return contacts_for(user).get(pk=int(pk))
+    except (Contact.DoesNotExist, ValueError, TypeError) as error:
+        raise Http404("No such contact") from error
+
+
+def customer_contacts(customer: Customer) -> QuerySet[Membership]:
+    """Return the memberships of an already-authorised customer, with their contacts."""
+    return (
+        Membership.objects.filter(customer=customer)
+        .select_related("contact")
+        .prefetch_related("contact__identities")
+        .order_by("-is_primary", "contact__name")
+    )
+
+
+def contact_memberships(contact: Contact, *, user: User) -> QuerySet[Membership]:
+    """Return the memberships of an authorised contact, limited to customers `user` sees."""
+    return (
+        Membership.objects.filter(contact=contact, customer__in=customers_for(user).values("pk"))
+        .select_related("customer")
+        .order_by("-is_primary", "customer__name")
+    )
+
+
+def contact_primary_customer(contact: Contact) -> Customer | None:
+    membership = (
+        Membership.objects.select_related("customer")
+        .filter(contact=contact)
+        .order_by("-is_primary", "created_at")
+        .first()
+    )
+    return membership.customer if membership else None

@@ -1,0 +1,114 @@
+import json
+import threading
+
+import pytest
+
+from layan.insight import analysis
+from layan.insight.analysis import UnknownTask, analyze, predict
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Terima kasih banyak kak, barangnya bagus sekali dan pengirimannya cepat!", "positive"),
+        ("Pelayanannya ramah, saya sangat puas 😊", "positive"),
+        ("Thank you so much, the technician was friendly and fixed everything.", "positive"),
+        ("Barangnya rusak dan tidak sesuai pesanan, kecewa sekali.", "negative"),
+        ("brg nya blm dtg udh seminggu, kecewaaa 😞", "negative"),
+        ("The item arrived broken and nobody answers my emails.", "negative"),
+        ("Kak, ongkir ke Surabaya berapa ya?", "neutral"),
+        ("Could you send me a copy of the invoice?", "neutral"),
+    ],
+)
+def test_sentiment(text, expected):
+    """Clear praise, complaints and plain questions get their sentiment in both languages."""
+    assert predict("sentiment", text).label == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Saya kesal sekali, sudah tiga kali komplain tidak ada tanggapan!", "anger"),
+        ("Pelayanan macam apa ini?! Saya marah, uang saya belum kembali!", "anger"),
+        ("This is ridiculous, I am furious that nobody has answered me!", "anger"),
+        ("Terima kasih kak, paketnya sudah sampai.", "no_anger"),
+        ("Kak, apakah bisa kirim ke alamat kantor?", "no_anger"),
+        ("Thanks, everything works now.", "no_anger"),
+    ],
+)
+def test_anger(text, expected):
+    """Frustrated messages are angry; thanks and questions are not."""
+    assert predict("anger", text).label == expected
+
+
+@pytest.mark.parametrize(
+    ("task", "text", "expected"),
+    [
+        ("abuse", "Dasar admin goblok", "abusive"),
+        ("abuse", "You idiots lost my package", "abusive"),
+        ("abuse", "Barangnya bagus", "not_abusive"),
+        ("urgency", "Tolong segera, akun saya dibajak", "urgent"),
+        ("urgency", "Please help immediately, our payment page is down", "urgent"),
+        ("urgency", "Kapan promo berikutnya?", "normal"),
+        ("language", "Kapan pesanan saya dikirim?", "id"),
+        ("language", "When will my order be shipped?", "en"),
+        ("language", "Kak, when will my order dikirim? Saya sudah bayar, thank you", "mixed"),
+    ],
+)
+def test_rule_based_tasks(task, text, expected):
+    """Abuse, urgency and language answer from the word lists."""
+    assert predict(task, text).label == expected
+
+
+def test_analyze_returns_every_task_as_json():
+    """analyze() answers all five tasks and its to_dict() is plain JSON."""
+    result = analyze("Kak tolong segera!!! Barang saya rusak, kecewa bgt 😡")
+
+    data = json.loads(json.dumps(result.to_dict()))
+
+    assert set(data) == {"language", "sentiment", "anger", "abuse", "urgency"}
+    assert data["sentiment"]["label"] == "negative"
+    assert data["urgency"]["label"] == "urgent"
+    assert sum(data["sentiment"]["scores"].values()) == pytest.approx(1.0, abs=1e-3)
+
+
+def test_emoji_only_message_reads_as_sentiment():
+    """A message of only emoji still carries its sentiment."""
+    assert predict("sentiment", "😡😡😡").label == "negative"
+    assert predict("sentiment", "👍👍😍").label == "positive"
+
+
+@pytest.mark.parametrize("text", ["", "   ", "🙈", "..."])
+def test_empty_text_gets_calm_answers(text):
+    """Text with nothing to read is neutral, calm, clean and Indonesian by default."""
+    result = analyze(text)
+
+    labels = [getattr(result, task).label for task in ("sentiment", "anger", "abuse", "urgency")]
+    assert labels == ["neutral", "no_anger", "not_abusive", "normal"]
+    assert result.language.label == "id"
+
+
+def test_unknown_task():
+    """predict() rejects a task it does not know."""
+    with pytest.raises(UnknownTask):
+        predict("spam", "halo")
+
+
+def test_models_load_once_across_threads(monkeypatch):
+    """Concurrent first calls load the models exactly once."""
+    calls = []
+    real = analysis.model_load
+
+    def counting(directory, name):
+        calls.append(name)
+        return real(directory, name)
+
+    monkeypatch.setattr(analysis._Models, "_loaded", None)
+    monkeypatch.setattr(analysis, "model_load", counting)
+    threads = [threading.Thread(target=analyze, args=("bagus",)) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(calls) == ["anger", "sentiment"]

@@ -1,0 +1,331 @@
+"""Writes to the logbook. Every write happens inside the transaction of the business change it
+records, so the record and the change are both present or both absent."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import EmailMessage
+from django.db import transaction
+
+from layan.core import clock
+from layan.core.blobs import blob_put
+from layan.logbook.bodies import entry_body
+from layan.logbook.chain import GENESIS, content_digest, entry_hash
+from layan.logbook.merkle import ChainHead, MerkleBuilder
+from layan.logbook.models import (
+    Chain,
+    Checkpoint,
+    CheckpointHead,
+    Direction,
+    Entry,
+    EntryAttachment,
+    Kind,
+    SigningKey,
+)
+from layan.logbook.queries import chains_in_order
+from layan.logbook.signing import (
+    checkpoint_hash,
+    checkpoint_sign,
+    key_fingerprint,
+    key_generate,
+    key_id,
+    key_load,
+    public_key_raw,
+)
+
+if TYPE_CHECKING:
+    from layan.customers.models import Contact
+    from layan.team.models import User
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class NewAttachment:
+    filename: str
+    content_type: str
+    payload: bytes
+    inline: bool = False
+    content_id: str = ""
+
+
+def chain_create(*, label: str) -> Chain:
+    """Open an empty chain for a new ticket."""
+    return Chain.objects.create(label=label, head_seq=0, head_hash=GENESIS)
+
+
+def entry_append(
+    *,
+    chain: Chain,
+    kind: Kind | str,
+    direction: Direction | str,
+    channel: str,
+    actor_user: User | None = None,
+    actor_contact: Contact | None = None,
+    occurred_at: datetime | None = None,
+    subject: str = "",
+    text: str = "",
+    html: str = "",
+    raw: bytes | None = None,
+    attachments: Sequence[NewAttachment] = (),
+    data: Mapping[str, Any] | None = None,
+    external_id: str = "",
+) -> Entry:
+    """Append one entry to `chain` and return it.
+
+    The chain row is locked for the rest of the caller's transaction, so two writers never
+    give out the same sequence number or fork the chain.
+    """
+    now = clock.now()
+    # No savepoint of its own: a failure here fails the caller's whole change anyway.
+    with transaction.atomic(savepoint=False):
+        locked = Chain.objects.select_for_update().get(pk=chain.pk)
+        raw_blob = blob_put(raw) if raw is not None else None
+        stored = [(item, blob_put(item.payload)) for item in attachments]
+        salt = os.urandom(16)
+        if actor_user is not None:
+            actor = f"user:{actor_user.pk}"
+        elif actor_contact is not None:
+            actor = f"contact:{actor_contact.pk}"
+        else:
+            actor = "system"
+        entry = Entry(
+            chain=locked,
+            seq=locked.head_seq + 1,
+            prev_hash=locked.head_hash,
+            kind=kind,
+            direction=direction,
+            channel=channel,
+            actor=actor,
+            actor_user=actor_user,
+            actor_contact=actor_contact,
+            occurred_at=occurred_at or now,
+            recorded_at=now,
+            subject=subject[:500],
+            text=text,
+            html=html,
+            content_salt=salt.hex(),
+            content_sha256=content_digest(salt, entry_content(subject[:500], text, html)),
+            raw=raw_blob,
+            data=dict(data or {}),
+            external_id=external_id[:255],
+        )
+        body = entry_body(
+            entry,
+            chain_label=locked.label,
+            attachments=[
+                {"sha256": blob.sha256, "size": blob.size, "name": item.filename}
+                for item, blob in stored
+            ],
+        )
+        entry.body_hash = entry_hash(body)
+        entry.save(force_insert=True)
+        EntryAttachment.objects.bulk_create(
+            EntryAttachment(
+                entry=entry,
+                position=position,
+                blob=blob,
+                filename=item.filename[:255],
+                content_type=item.content_type[:127],
+                inline=item.inline,
+                content_id=item.content_id[:255],
+            )
+            for position, (item, blob) in enumerate(stored)
+        )
+        Chain.objects.filter(pk=locked.pk).update(
+            head_seq=entry.seq, head_hash=entry.body_hash, updated_at=now
+        )
+        chain.head_seq, chain.head_hash = entry.seq, entry.body_hash
+    return entry
+
+
+def entry_content(subject: str, text: str, html: str) -> dict[str, str]:
+    """Return the content that `content_sha256` digests."""
+    return {"subject": subject, "text": text, "html": html}
+
+
+# --- Signing keys and checkpoints --------------------------------------------------------------
+
+
+class SigningKeyMissing(RuntimeError):
+    """Production installations create their key deliberately (`layan logbook keygen`)."""
+
+
+def signing_key_load(*, create: bool | None = None) -> Ed25519PrivateKey:
+    """Return the checkpoint signing key, registering its public half in the database.
+
+    In embedded mode a missing key is generated on first use; in production it must exist, so
+    a misconfigured path cannot silently start a new, unanchored key.
+    """
+    path = Path(settings.LAYAN_SIGNING_KEY_PATH)
+    if not path.exists():
+        if not (create if create is not None else not settings.PRODUCTION):
+            raise SigningKeyMissing(
+                f"No logbook signing key at {path}. Create one with `layan logbook keygen`."
+            )
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        key = key_generate(path)
+        logger.info("logbook_key_generated", extra={"path": str(path)})
+    else:
+        key = key_load(path)
+    raw = public_key_raw(key)
+    SigningKey.objects.get_or_create(
+        key_id=key_id(raw), defaults={"public_key": raw.hex(), "created_at": clock.now()}
+    )
+    return key
+
+
+def signing_key_revoke(*, key: SigningKey, reason: str) -> SigningKey:
+    """Mark a key as no longer trusted (it leaked, or it was retired)."""
+    SigningKey.objects.filter(pk=key.pk, revoked_at__isnull=True).update(
+        revoked_at=clock.now(), revoked_reason=reason[:300]
+    )
+    key.refresh_from_db()
+    return key
+
+
+def checkpoint_create() -> Checkpoint:
+    """Sign the Merkle root over every chain head as it is now, and store it.
+
+    Only chains that moved since the previous checkpoint get a `CheckpointHead` row, so an
+    hourly checkpoint of a large, mostly quiet log stays small.
+    """
+    key = signing_key_load()
+    now = clock.now()
+    with transaction.atomic():
+        latest = Checkpoint.objects.order_by("-pk").first()
+        builder = MerkleBuilder()
+        moved: list[tuple[int, int, str]] = []
+        for chain in chains_in_order():
+            builder.add(ChainHead(ticket=chain.label, seq=chain.head_seq, head=chain.head_hash))
+            if chain.head_seq != chain.checkpointed_seq:
+                moved.append((chain.pk, chain.head_seq, chain.head_hash))
+        signed = checkpoint_sign(
+            key=key,
+            tree=builder.summary(),
+            created_at=now,
+            previous=latest.statement_hash if latest else GENESIS,
+        )
+        statement = dict(signed.statement)
+        checkpoint = Checkpoint.objects.create(
+            size=statement["size"],
+            tickets=statement["tickets"],
+            root=statement["root"],
+            created_at=now,
+            key_id=statement["key_id"],
+            previous=statement["previous"],
+            statement=statement,
+            signature=signed.signature.hex(),
+            statement_hash=checkpoint_hash(statement),
+        )
+        for start in range(0, len(moved), 1000):
+            batch = moved[start : start + 1000]
+            CheckpointHead.objects.bulk_create(
+                CheckpointHead(checkpoint=checkpoint, chain_id=pk, seq=seq, head=head)
+                for pk, seq, head in batch
+            )
+            for pk, seq, _head in batch:
+                Chain.objects.filter(pk=pk).update(checkpointed_seq=seq)
+    logger.info(
+        "logbook_checkpoint",
+        extra={"checkpoint": checkpoint.pk, "size": checkpoint.size, "moved": len(moved)},
+    )
+    return checkpoint
+
+
+def checkpoint_export(checkpoint: Checkpoint) -> dict[str, Any]:
+    """Return the checkpoint as a file to keep outside Layan (mail, another server, paper)."""
+    public = bytes.fromhex(checkpoint.key.public_key)
+    return {
+        "format": "layan-checkpoint",
+        "statement": checkpoint.statement,
+        "signature": checkpoint.signature,
+        "public_key": checkpoint.key.public_key,
+        "fingerprint": key_fingerprint(public),
+    }
+
+
+def checkpoint_mail(checkpoint: Checkpoint, *, to: Sequence[str]) -> None:
+    """Mail the exported checkpoint to outside addresses; a later copy proves what was signed."""
+    exported = json.dumps(checkpoint_export(checkpoint), indent=2, sort_keys=True)
+    subject = f"Layan checkpoint {checkpoint.pk}: {checkpoint.size} entries"
+    body = (
+        f"Logbook checkpoint {checkpoint.pk} of {checkpoint.created_at.isoformat()}.\n"
+        f"Root {checkpoint.root}, {checkpoint.size} entries in {checkpoint.tickets} chains.\n"
+        "Keep this message: `layan logbook verify --checkpoint FILE` compares the log with it.\n"
+    )
+    message = EmailMessage(subject=subject, body=body, to=list(to))
+    message.extra_headers["Auto-Submitted"] = "auto-generated"
+    message.attach(f"checkpoint-{checkpoint.pk}.json", exported, "application/json")
+    message.send()
+
+
+# --- Redaction ----------------------------------------------------------------------------------
+
+
+class RedactionRefused(Exception):
+    pass
+
+
+def entry_redact(*, entry: Entry, actor: User, reason: str) -> Entry:
+    """Erase an entry's readable content, salt and stored bytes, keeping its place in the chain.
+
+    For data-protection requests (Indonesia's PDP law, GDPR). The redaction is itself a new
+    entry with the reason; the erased entry keeps its hash, so the chain still verifies and
+    reports the entry as "content erased".
+    """
+    from layan.team.models import Role
+
+    if not (actor.is_superuser or actor.role == Role.ADMIN):
+        raise PermissionDenied("Only admins redact logbook content.")
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError("A redaction needs a reason.")
+    with transaction.atomic():
+        locked = Entry.objects.select_for_update().select_related("chain").get(pk=entry.pk)
+        if locked.redacted:
+            raise RedactionRefused("This entry is already redacted.")
+        if locked.kind in (Kind.REDACTION,):
+            raise RedactionRefused("A redaction record cannot itself be redacted.")
+        record = entry_append(
+            chain=locked.chain,
+            kind=Kind.REDACTION,
+            direction=Direction.INTERNAL,
+            channel="ui",
+            actor_user=actor,
+            text=reason,
+            data={"seq": locked.seq},
+        )
+        blobs = [locked.raw_id] if locked.raw_id else []
+        blobs += list(locked.attachments.values_list("blob_id", flat=True))
+        Entry.objects.filter(pk=locked.pk).update(
+            subject="", text="", html="", content_salt="", redacted=True
+        )
+        transaction.on_commit(lambda: _erase_unshared(blobs))
+    entry.refresh_from_db()
+    logger.info("logbook_redacted", extra={"entry": entry.pk, "by": actor.pk})
+    return record
+
+
+def _erase_unshared(shas: Sequence[str]) -> None:
+    """Delete stored bytes that no unredacted entry still needs."""
+    from django.core.files.storage import default_storage
+
+    from layan.core.models import blob_storage_name
+
+    for sha in shas:
+        still_raw = Entry.objects.filter(raw_id=sha, redacted=False).exists()
+        still_attached = EntryAttachment.objects.filter(blob_id=sha, entry__redacted=False).exists()
+        if not (still_raw or still_attached):
+            default_storage.delete(blob_storage_name(sha))

@@ -1,0 +1,1 @@
+"""The self-contained bundle verifier that every evidence bundle carries as verify.py."""

@@ -1,0 +1,44 @@
+"""The demo business answers its small external customers more slowly; the report must see it."""
+
+import datetime as dt
+
+import pytest
+
+import layan.demo
+from layan.demo import demo_load
+from layan.reports.fairness import Finding
+from layan.reports.queries import Period, fairness_for
+from layan.tickets.models import Ticket
+
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
+
+TICKETS = 240
+
+
+def tier_findings() -> dict[str, tuple[Finding, ...]]:
+    today = dt.date.today()
+    period = Period(since=today - dt.timedelta(days=200), until=today + dt.timedelta(days=1))
+    section = fairness_for(
+        Ticket.objects.all(), period=period, measure="first_response", grouping="tier"
+    )
+    assert section is not None
+    return {group.group: group.findings for group in section.report.groups}
+
+
+def test_the_fairness_report_flags_the_small_tier_of_the_demo() -> None:
+    demo_load(password="demo-password-123", ticket_count=TICKETS)
+    findings = tier_findings()
+    assert Finding.SLOWER in findings["small"]
+    assert all(
+        not set(found) & {Finding.SLOWER, Finding.LOWER_SLA}
+        for tier, found in findings.items()
+        if tier != "small"
+    )
+
+
+def test_a_demo_without_the_seeded_slowness_is_not_flagged(monkeypatch) -> None:
+    monkeypatch.setattr(layan.demo, "SLOWER_FOR_SMALL", 1.0)
+    demo_load(password="demo-password-123", ticket_count=TICKETS)
+    findings = tier_findings()
+    assert set(findings) == {"small", "medium", "large", "key"}
+    assert all(not set(found) & {Finding.SLOWER, Finding.LOWER_SLA} for found in findings.values())

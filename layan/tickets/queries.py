@@ -1,0 +1,367 @@
+"""Reads of tickets, always scoped to the user asking."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import math
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import F, Prefetch, Q, QuerySet
+from django.http import Http404
+from django.utils.dateparse import parse_datetime
+
+from layan.customers.models import Contact, Customer
+from layan.customers.queries import customers_for
+from layan.insight.coach import CoachReport, coach_reply
+from layan.knowledge.models import Article, CannedReply, ChecklistItem
+from layan.knowledge.placeholders import placeholders_fill
+from layan.knowledge.queries import article_for, articles_for, canned_replies_for, checklist_for
+from layan.logbook.models import Entry, EntryAttachment
+from layan.search.queries import ticket_match
+from layan.search.terms import reference_in
+from layan.team.models import Role, User
+from layan.tickets.models import (
+    ACTIVE_STATUSES,
+    ANGRY_AT,
+    DONE_STATUSES,
+    Status,
+    Survey,
+    Ticket,
+)
+from layan.tickets.playbook import GUIDES
+from layan.tickets.satisfaction import token_digest
+
+
+def tickets_for(user: User) -> QuerySet[Ticket]:
+    """Return the tickets `user` may see.
+
+    Managers and admins see everything; an account manager sees their portfolio's tickets and
+    the ones they own; agents and viewers see their teams' tickets and the ones they own.
+    """
+    tickets = Ticket.objects.all()
+    if not user.is_active:
+        return tickets.none()
+    if user.sees_everything:
+        return tickets
+    if user.role == Role.ACCOUNT_MANAGER:
+        return tickets.filter(Q(customer__account_manager=user) | Q(owner=user))
+    team_ids = list(user.teams.values_list("pk", flat=True))
+    return tickets.filter(Q(team_id__in=team_ids) | Q(owner=user))
+
+
+def ticket_for(user: User, reference: int | str) -> Ticket:
+    """Return one ticket by its reference if `user` may see it, else 404 (never 403)."""
+    try:
+        number = int(str(reference).lstrip("#"))
+    except (TypeError, ValueError) as error:
+        raise Http404("No such ticket") from error
+    try:
+        return (
+            tickets_for(user)
+            .select_related("customer", "requester", "owner", "team", "chain")
+            .get(reference=number)
+        )
+    except Ticket.DoesNotExist as error:
+        raise Http404("No such ticket") from error
+
+
+STATUS_GROUPS: dict[str, tuple[str, ...]] = {
+    "active": tuple(ACTIVE_STATUSES),
+    "done": tuple(DONE_STATUSES),
+    **{status.value: (status.value,) for status in Status},
+}
+
+
+@dataclass(frozen=True)
+class InboxFilters:
+    status: str = "active"  # a key of STATUS_GROUPS, or "" for all
+    owner: str = ""  # "", "me", "none", or a user id
+    team: int | None = None
+    priority: str = ""
+    customer: int | None = None
+    category: str = ""
+    mood: str = ""  # "", "angry" or "abusive": the customer's latest message
+    q: str = ""
+    sort: str = "activity"  # a key of INBOX_SORTS
+
+
+@dataclass(frozen=True)
+class InboxSort:
+    """An order of the inbox: a key column and the id, walked by keyset.
+
+    `nulls_last` keys (the SLA deadline) put tickets without a value after all others.
+    """
+
+    key: str
+    descending: bool
+    nulls_last: bool = False
+
+
+# "due": the soonest SLA deadline of a running metric (overdue ones first), tickets without one
+# last. The SLA app keeps that deadline in `sla.next_due_at` (a string lookup: it sits above us).
+# "anger": the angriest latest customer message first, so the hottest conversations come first.
+INBOX_SORTS = {
+    "activity": InboxSort("updated_at", descending=True),
+    "due": InboxSort("sla__next_due_at", descending=False, nulls_last=True),
+    "anger": InboxSort("anger", descending=True),
+}
+
+
+@dataclass(frozen=True)
+class InboxPage:
+    tickets: list[Ticket]
+    next_cursor: str  # "" on the last page
+
+
+def inbox_cursor(ticket: Ticket, sort: str = "activity") -> str:
+    """Return the position just after `ticket` in `sort` order, opaque to the client."""
+    value = getattr(ticket, "inbox_key", None)
+    if value is None and sort == "activity":
+        value = ticket.updated_at
+    stamp = (
+        "" if value is None else value.isoformat() if isinstance(value, datetime) else repr(value)
+    )
+    raw = f"{sort}|{stamp}|{ticket.pk}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _cursor_position(cursor: str, sort: str = "activity") -> tuple[object, int] | None:
+    """Decode a cursor of `sort`; anything malformed means "first page", never an error.
+
+    A position may have no key value: the page ended among tickets without one (nulls last).
+    """
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        marker, stamp, pk = base64.urlsafe_b64decode(padded.encode()).decode().split("|")
+        if marker != sort:
+            return None
+        if not stamp:
+            return (None, int(pk)) if INBOX_SORTS[sort].nulls_last else None
+        value: object
+        if sort == "anger":
+            value = float(stamp)
+            if not math.isfinite(value):
+                return None
+        else:
+            value = parse_datetime(stamp)
+            if value is None or value.tzinfo is None:
+                return None
+        return value, int(pk)
+    except (binascii.Error, UnicodeDecodeError, ValueError, KeyError):
+        return None
+
+
+def _after(position: tuple[object, int], order: InboxSort) -> Q:
+    """Return the keyset condition for the rows after `position` in `order`."""
+    value, pk = position
+    if value is None:  # among the nulls, which come last
+        return Q(inbox_key__isnull=True, pk__gt=pk)
+    beyond, tie = ("lt", "lt") if order.descending else ("gt", "gt")
+    condition = Q(**{f"inbox_key__{beyond}": value}) | Q(inbox_key=value, **{f"pk__{tie}": pk})
+    if order.nulls_last:
+        condition |= Q(inbox_key__isnull=True)
+    return condition
+
+
+def inbox_for(
+    user: User, filters: InboxFilters, *, cursor: str = "", page_size: int = 50
+) -> InboxPage:
+    """Return one page of the inbox in the chosen order, with keyset pagination.
+
+    Keyset on (key, id) keeps every page as cheap as the first, however deep; each order has an
+    index that serves it (see `Ticket.Meta.indexes`).
+    """
+    tickets = tickets_for(user).select_related("customer", "requester", "owner", "team", "sla")
+    if filters.status in STATUS_GROUPS:
+        tickets = tickets.filter(status__in=STATUS_GROUPS[filters.status])
+    if filters.owner == "me":
+        tickets = tickets.filter(owner=user)
+    elif filters.owner == "none":
+        tickets = tickets.filter(owner__isnull=True)
+    elif filters.owner.isdigit():
+        tickets = tickets.filter(owner_id=int(filters.owner))
+    if filters.team is not None:
+        tickets = tickets.filter(team_id=filters.team)
+    if filters.priority:
+        tickets = tickets.filter(priority=filters.priority)
+    if filters.category:
+        tickets = tickets.filter(category=filters.category)
+    if filters.customer is not None:
+        tickets = tickets.filter(customer_id=filters.customer)
+    if filters.mood == "angry":
+        tickets = tickets.filter(anger__gte=ANGRY_AT)
+    elif filters.mood == "abusive":
+        tickets = tickets.filter(abusive=True)
+    if filters.q:
+        tickets = tickets.filter(ticket_match(filters.q))
+    sort = filters.sort if filters.sort in INBOX_SORTS else "activity"
+    order = INBOX_SORTS[sort]
+    tickets = tickets.annotate(inbox_key=F(order.key))
+    position = _cursor_position(cursor, sort) if cursor else None
+    if position is not None:
+        tickets = tickets.filter(_after(position, order))
+    key = F("inbox_key").desc() if order.descending else F("inbox_key").asc(nulls_last=True)
+    tickets = tickets.order_by(key, "-pk" if order.descending else "pk")
+    rows: list[Ticket] = list(tickets[: page_size + 1])
+    next_cursor = inbox_cursor(rows[page_size - 1], sort) if len(rows) > page_size else ""
+    return InboxPage(tickets=rows[:page_size], next_cursor=next_cursor)
+
+
+@dataclass(frozen=True)
+class SearchShortcuts:
+    """What a keyword names besides conversations: a ticket by reference, customers by name."""
+
+    ticket: Ticket | None
+    customers: list[Customer]
+
+
+def search_shortcuts(user: User, text: str, *, limit: int = 5) -> SearchShortcuts:
+    reference = reference_in(text)
+    ticket = None
+    if reference is not None:
+        ticket = tickets_for(user).filter(reference=reference).first()
+    customers = list(customers_for(user, search=text)[:limit]) if text.strip() else []
+    return SearchShortcuts(ticket=ticket, customers=customers)
+
+
+def ticket_timeline(ticket: Ticket) -> QuerySet[Entry]:
+    """Return the entries of an already-authorised ticket, oldest first, ready to render."""
+    return (
+        Entry.objects.filter(chain_id=ticket.chain_id)
+        # "outbound" is the mail the channels app queued for a reply (delivery status).
+        .select_related("actor_user", "actor_contact", "outbound", "tone")
+        .prefetch_related(
+            Prefetch("attachments", queryset=EntryAttachment.objects.order_by("position"))
+        )
+        .order_by("seq")
+    )
+
+
+def customer_tickets(customer: Customer, *, user: User, limit: int = 50) -> list[Ticket]:
+    """Return the newest tickets of an authorised customer that `user` may see."""
+    return list(
+        tickets_for(user)
+        .filter(customer=customer)
+        .select_related("owner", "requester")
+        .order_by("-updated_at", "-pk")[:limit]
+    )
+
+
+def contact_tickets(contact: Contact, *, user: User, limit: int = 50) -> list[Ticket]:
+    return list(
+        tickets_for(user)
+        .filter(requester=contact)
+        .select_related("owner", "customer")
+        .order_by("-updated_at", "-pk")[:limit]
+    )
+
+
+def assignable_owners() -> QuerySet[User]:
+    return User.objects.filter(
+        is_active=True,
+        role__in=[Role.ADMIN, Role.MANAGER, Role.ACCOUNT_MANAGER, Role.AGENT],
+    ).order_by("first_name", "username")
+
+
+def ticket_coach(ticket: Ticket, draft: str) -> CoachReport:
+    """Return the reply coach's advice on `draft` for an authorised ticket: addressed to its
+    requester, in their language, knowing our fault assessment and our last replies."""
+    contact = ticket.requester
+    previous = list(
+        Entry.objects.filter(chain_id=ticket.chain_id, kind="reply")
+        .order_by("-seq")
+        .values_list("text", flat=True)[:3]
+    )
+    return coach_reply(
+        draft,
+        language=contact.language if contact.language in ("id", "en") else "auto",
+        honorific=contact.honorific,
+        preferred_name=contact.preferred_name or contact.name.split(" ")[0],
+        full_name=contact.name,
+        fault=getattr(ticket, "fault", "") or "",
+        previous_replies=previous,
+    )
+
+
+def ticket_playbook(ticket: Ticket, *, user: User, language: str) -> dict[str, object]:
+    """What the ticket page needs for the complaint playbook, the checklist and canned replies."""
+    checklist = checklist_for(ticket.category)
+    handover = ""
+    if ticket.handover_pending and ticket.owner_id == user.pk:
+        handover = (
+            Entry.objects.filter(chain_id=ticket.chain_id, kind="owner")
+            .order_by("-seq")
+            .values_list("text", flat=True)
+            .first()
+            or ""
+        )
+    return {
+        "playbook": GUIDES if ticket.is_complaint else (),
+        "checklist": checklist,
+        "ticked": set(ticket.ticks.values_list("item_id", flat=True)) if checklist else set(),
+        "canned": canned_replies_for(
+            stage=ticket.stage, category=ticket.category, fault=ticket.fault
+        )[:6],
+        "articles": list(articles_for(user)[:100]),
+        "handover_note": handover,
+        "language": language,
+    }
+
+
+def checklist_item_for(ticket: Ticket, item_id: int) -> ChecklistItem:
+    """A question of the checklist of this ticket's category, or 404."""
+    item = ChecklistItem.objects.filter(pk=item_id, checklist__category=ticket.category).first()
+    if item is None:
+        raise Http404("No such question")
+    return item
+
+
+def canned_text(ticket: Ticket, canned_id: int) -> str:
+    """A canned reply filled in for an authorised ticket, in its requester's language."""
+    reply = CannedReply.objects.filter(pk=canned_id, active=True).first()
+    if reply is None:
+        raise Http404("No such canned reply")
+    contact = ticket.requester
+    values = {
+        "name": contact.address_name or contact.name,
+        "ticket": ticket.ref,
+        "owner": ticket.owner.name if ticket.owner else "",
+        "customer": ticket.customer.name,
+    }
+    return placeholders_fill(reply.body(contact.language), values)
+
+
+def citation_for(user: User, slug: str, *, language: str) -> tuple[dict[str, object], str]:
+    """Return what a reply records when it cites an article (its current version), and the
+    line added to the reply when the article may be shown to customers."""
+    article = article_for(user, slug)
+    version = article.latest
+    assert version is not None
+    record = {"article": article.slug, "version": version.number, "title": version.title_id}
+    line = ""
+    if article.visibility == Article.Visibility.PUBLIC:
+        line = f"\n\n— {version.title(language)} (v{version.number})"
+    return record, line
+
+
+def survey_by_token(token: str) -> Survey | None:
+    """The survey a link's token opens (the token is the only key: no login)."""
+    if not token or len(token) > 100:
+        return None
+    return (
+        Survey.objects.select_related("ticket__requester", "ticket__owner", "ticket__customer")
+        .filter(token_sha256=token_digest(token))
+        .first()
+    )
+
+
+def testimonials() -> QuerySet[Survey]:
+    """Quotes customers allowed us to publish, and have not withdrawn, newest first."""
+    return (
+        Survey.objects.filter(consent=Survey.Consent.GIVEN, revoked_at__isnull=True)
+        .exclude(comment="")
+        .select_related("ticket__customer")
+        .order_by("-answered_at")
+    )

@@ -1,0 +1,137 @@
+"""Say in words what a timeline event did, in the reader's language."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext as _
+
+from layan.knowledge.models import Fault, Stage
+from layan.logbook.models import Entry, Kind
+from layan.tickets.models import Category, Priority, Status
+
+register = template.Library()
+
+_CHOICES: dict[Kind, Any] = {
+    Kind.STATUS: Status,
+    Kind.PRIORITY: Priority,
+    Kind.CATEGORY: Category,
+    Kind.STAGE: Stage,
+    Kind.FAULT: Fault,
+}
+
+
+def _label(kind: str, value: str) -> str:
+    choices = _CHOICES.get(Kind(kind))
+    if choices is None:
+        return value
+    try:
+        return str(choices(value).label)
+    except ValueError:
+        return value
+
+
+@register.simple_tag
+def entry_summary(entry: Entry) -> SafeString:
+    """Return one line such as "changed status from Open to Resolved"."""
+    data = entry.data or {}
+    kind = entry.kind
+    if kind == Kind.CREATED:
+        return format_html("{}", _("opened the ticket"))
+    if kind == Kind.DELIVERY:
+        status = str(data.get("status", ""))
+        labels = {
+            "sent": _("mail delivered to the server"),
+            "failed": _("mail could not be sent"),
+            "bounced": _("mail bounced"),
+            "delay": _("mail delayed"),
+        }
+        detail = data.get("error") or data.get("detail") or ""
+        return format_html(
+            "{} <span class='muted'>({})</span> {}",
+            labels.get(status, status),
+            _("entry %(seq)s") % {"seq": data.get("of_entry", "?")},
+            detail,
+        )
+    if kind == Kind.EVENT:
+        event = data.get("event")
+        if event == "acknowledgement":
+            return format_html("{}", _("sent the automatic acknowledgement"))
+        if event == "evidence_exported":
+            return format_html("{}", _("exported the evidence bundle"))
+        if event == "question_asked":
+            return format_html("{}", _("asked"))
+        if event == "question_unticked":
+            return format_html("{}", _("unticked the question"))
+        if event == "handover_read":
+            return format_html("{}", _("read the handover note"))
+        if event == "survey":
+            return format_html("{}", _("sent the satisfaction survey"))
+        if event == "rating":
+            return format_html(
+                "{} <strong>{}/5</strong>", _("rated the service"), data.get("rating", "?")
+            )
+        if event == "testimonial_consent":
+            given = data.get("given")
+            return format_html(
+                "{}",
+                _("allowed us to publish the comment")
+                if given
+                else _("did not allow publishing the comment"),
+            )
+        if event == "testimonial_revoked":
+            return format_html("{}", _("withdrew permission to publish the comment"))
+        return format_html("{}", entry.get_kind_display())
+    if kind == Kind.TAGS:
+        added = ", ".join(data.get("added", []))
+        removed = ", ".join(data.get("removed", []))
+        parts = []
+        if added:
+            parts.append(_("added tags %(tags)s") % {"tags": added})
+        if removed:
+            parts.append(_("removed tags %(tags)s") % {"tags": removed})
+        return format_html("{}", "; ".join(parts))
+    if kind == Kind.REDACTION:
+        return format_html("{} {}", _("redacted the content of entry"), data.get("seq", "?"))
+    if kind in (Kind.OWNER, Kind.TEAM, Kind.CUSTOMER):
+        old = data.get("from_label") or _("nobody")
+        new = data.get("to_label") or _("nobody")
+        what = {
+            Kind.OWNER: _("owner"),
+            Kind.TEAM: _("team"),
+            Kind.CUSTOMER: _("customer"),
+        }[Kind(kind)]
+    elif kind in _CHOICES:
+        old = _label(kind, str(data.get("from", "")))
+        new = _label(kind, str(data.get("to", "")))
+        if kind == Kind.FAULT:
+            return format_html("{} <strong>{}</strong>", _("assessed the fault:"), new)
+        what = {
+            Kind.STATUS: _("status"),
+            Kind.PRIORITY: _("priority"),
+            Kind.CATEGORY: _("category"),
+            Kind.STAGE: _("playbook stage"),
+        }[Kind(kind)]
+    else:
+        return format_html("{}", entry.get_kind_display())
+    return format_html(
+        "{} <strong>{}</strong> {} <strong>{}</strong> {} <strong>{}</strong>",
+        _("changed"),
+        what,
+        _("from"),
+        old,
+        _("to"),
+        new,
+    )
+
+
+@register.filter
+def actor_name(entry: Entry) -> str:
+    if entry.actor_user is not None:
+        return entry.actor_user.name
+    if entry.actor_contact is not None:
+        return entry.actor_contact.name
+    return _("Layan")

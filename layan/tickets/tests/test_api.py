@@ -1,0 +1,250 @@
+"""The HTTP API acts as one member of staff: same visibility, same rights, same logbook."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from django.test import Client
+
+from layan.customers.tests.factories import CustomerFactory
+from layan.logbook.models import Entry, Kind
+from layan.management.commands.openapi import openapi_text
+from layan.team.models import Role, User
+from layan.team.tests.factories import TeamFactory, UserFactory
+from layan.team.tokens import token_create, token_revoke
+from layan.tickets.models import Ticket
+from layan.tickets.tests.factories import make_ticket
+
+pytestmark = pytest.mark.django_db
+
+SNAPSHOT = Path(__file__).resolve().parents[3] / "docs" / "api" / "openapi.json"
+
+
+def bearer(user: User) -> dict[str, str]:
+    _token, key = token_create(user=user, name="uji")
+    return {"Authorization": f"Bearer {key}"}
+
+
+@pytest.fixture
+def agent() -> User:
+    return UserFactory(role=Role.AGENT)
+
+
+@pytest.fixture
+def ticket(agent: User) -> Ticket:
+    return make_ticket(team=TeamFactory(members=[agent]), subject="Kemasan penyok")
+
+
+def call(client: Client, method: str, url: str, headers: dict[str, str], body: object = None):  # type: ignore[no-untyped-def]
+    return getattr(client, method)(
+        url,
+        data=json.dumps(body) if body is not None else None,
+        content_type="application/json",
+        headers=headers,
+    )
+
+
+def test_openapi_snapshot_is_current() -> None:
+    """The committed docs/api/openapi.json is what the API serves (`layan openapi -o ...`)."""
+    assert SNAPSHOT.read_text() == openapi_text()
+
+
+@pytest.mark.parametrize(
+    "headers", [{}, {"Authorization": "Bearer layan_salah"}, {"Authorization": "Basic eDp5"}]
+)
+def test_without_a_valid_token_everything_is_401(client: Client, ticket: Ticket, headers) -> None:  # type: ignore[no-untyped-def]
+    assert client.get("/api/v1/tickets", headers=headers).status_code == 401
+    assert client.get(f"/api/v1/tickets/{ticket.reference}", headers=headers).status_code == 401
+
+
+def test_a_revoked_token_or_inactive_user_is_refused(client: Client, agent: User) -> None:
+    token, key = token_create(user=agent, name="lama")
+    headers = {"Authorization": f"Bearer {key}"}
+    assert client.get("/api/v1/tickets", headers=headers).status_code == 200
+    token_revoke(token=token)
+    assert client.get("/api/v1/tickets", headers=headers).status_code == 401
+    other = UserFactory(role=Role.MANAGER)
+    headers = bearer(other)
+    other.is_active = False
+    other.save()
+    assert client.get("/api/v1/tickets", headers=headers).status_code == 401
+
+
+def test_the_list_shows_what_the_user_may_see(client: Client, agent: User, ticket: Ticket) -> None:
+    hidden = make_ticket(team=TeamFactory())
+    response = client.get("/api/v1/tickets", headers=bearer(agent))
+    assert response.status_code == 200
+    references = [item["reference"] for item in response.json()["items"]]
+    assert ticket.reference in references and hidden.reference not in references
+    assert (
+        client.get(f"/api/v1/tickets/{hidden.reference}", headers=bearer(agent)).status_code == 404
+    )
+
+
+def test_the_list_searches_filters_by_mood_and_sorts_by_anger(
+    client: Client, agent: User, ticket: Ticket
+) -> None:
+    angry = make_ticket(team=ticket.team, subject="Barang rusak, saya kecewa")
+    Ticket.objects.filter(pk=angry.pk).update(anger=0.88)
+    headers = bearer(agent)
+
+    def references(**query: str) -> list[int]:
+        response = client.get("/api/v1/tickets", query, headers=headers)
+        assert response.status_code == 200
+        return [item["reference"] for item in response.json()["items"]]
+
+    assert references(sort="anger") == [angry.reference, ticket.reference]
+    assert references(mood="angry") == [angry.reference]
+    assert references(q="penyok") == [ticket.reference]
+    assert client.get("/api/v1/tickets", {"sort": "loudest"}, headers=headers).status_code == 422
+
+
+def test_a_ticket_with_its_timeline(client: Client, agent: User, ticket: Ticket) -> None:
+    body = client.get(f"/api/v1/tickets/{ticket.reference}", headers=bearer(agent)).json()
+    assert body["subject"] == "Kemasan penyok" and body["version"] == 1
+    assert [entry["kind"] for entry in body["entries"]] == ["created", "message"]
+
+
+def test_open_a_ticket_through_the_api(client: Client) -> None:
+    manager = UserFactory(role=Role.MANAGER)
+    existing = make_ticket()
+    response = call(
+        client,
+        "post",
+        "/api/v1/tickets",
+        bearer(manager),
+        {
+            "customer_id": existing.customer_id,
+            "requester_id": existing.requester_id,
+            "subject": "Dari sistem ERP",
+            "text": "Pesanan 1042 dibatalkan pelanggan.",
+            "category": "request",
+            "priority": "high",
+        },
+    )
+    assert response.status_code == 201, response.content
+    created = Ticket.objects.get(reference=response.json()["reference"])
+    assert created.channel == "api" and created.priority == "high"
+    message = Entry.objects.get(chain=created.chain, kind=Kind.MESSAGE)
+    assert message.data == {"logged_by": manager.actor}
+
+
+def test_open_a_ticket_for_a_contact_of_another_customer_is_refused(client: Client) -> None:
+    manager = UserFactory(role=Role.MANAGER)
+    existing = make_ticket()
+    response = call(
+        client,
+        "post",
+        "/api/v1/tickets",
+        bearer(manager),
+        {
+            "customer_id": CustomerFactory().pk,
+            "requester_id": existing.requester_id,
+            "subject": "x",
+            "text": "y",
+        },
+    )
+    assert response.status_code == 422
+
+
+def test_open_a_ticket_for_someone_elses_customer_is_404(client: Client) -> None:
+    rina = UserFactory(role=Role.ACCOUNT_MANAGER)
+    theirs = make_ticket(
+        customer=CustomerFactory(account_manager=UserFactory(role=Role.ACCOUNT_MANAGER))
+    )
+    response = call(
+        client,
+        "post",
+        "/api/v1/tickets",
+        bearer(rina),
+        {
+            "customer_id": theirs.customer_id,
+            "requester_id": theirs.requester_id,
+            "subject": "x",
+            "text": "y",
+        },
+    )
+    assert response.status_code == 404
+
+
+def test_reply_note_and_a_stale_patch(client: Client, agent: User, ticket: Ticket) -> None:
+    headers = bearer(agent)
+    reply = call(
+        client,
+        "post",
+        f"/api/v1/tickets/{ticket.reference}/replies",
+        headers,
+        {"text": "Baik Ibu, kami kirim ulang besok pukul 10.00."},
+    )
+    assert reply.status_code == 201 and reply.json()["kind"] == "reply"
+    note = call(
+        client,
+        "post",
+        f"/api/v1/tickets/{ticket.reference}/notes",
+        headers,
+        {"text": "Cek gudang."},
+    )
+    assert note.status_code == 201
+    first = call(
+        client,
+        "patch",
+        f"/api/v1/tickets/{ticket.reference}",
+        headers,
+        {"version": 1, "priority": "urgent"},
+    )
+    assert first.status_code == 200 and first.json()["version"] == 2
+    stale = call(
+        client,
+        "patch",
+        f"/api/v1/tickets/{ticket.reference}",
+        headers,
+        {"version": 1, "priority": "low"},
+    )
+    assert stale.status_code == 409 and stale.json()["priority"] == "urgent"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [{"text": ""}, {"text": "   "}, {}, {"text": 5}, {"text": "ok", "status": "bukan-status"}],
+)
+def test_bad_input_is_a_clear_4xx(client: Client, agent: User, ticket: Ticket, body: dict) -> None:  # type: ignore[type-arg]
+    response = call(
+        client, "post", f"/api/v1/tickets/{ticket.reference}/replies", bearer(agent), body
+    )
+    assert response.status_code in (400, 422)
+    assert "detail" in response.json()
+
+
+def test_viewers_read_but_do_not_write(client: Client) -> None:
+    viewer = UserFactory(role=Role.VIEWER)
+    ticket = make_ticket(team=TeamFactory(members=[viewer]))
+    headers = bearer(viewer)
+    assert client.get(f"/api/v1/tickets/{ticket.reference}", headers=headers).status_code == 200
+    response = call(
+        client, "post", f"/api/v1/tickets/{ticket.reference}/notes", headers, {"text": "coba"}
+    )
+    assert response.status_code == 403
+
+
+def test_customers_are_scoped(client: Client) -> None:
+    rina = UserFactory(role=Role.ACCOUNT_MANAGER)
+    mine = CustomerFactory(account_manager=rina, name="PT Milik Rina")
+    theirs = CustomerFactory(name="PT Orang Lain")
+    headers = bearer(rina)
+    names = [c["name"] for c in client.get("/api/v1/customers", headers=headers).json()]
+    assert names == ["PT Milik Rina"]
+    assert client.get(f"/api/v1/customers/{mine.pk}", headers=headers).status_code == 200
+    assert client.get(f"/api/v1/customers/{theirs.pk}", headers=headers).status_code == 404
+
+
+def test_the_list_query_count_is_pinned(
+    client: Client, agent: User, django_assert_max_num_queries
+) -> None:  # type: ignore[no-untyped-def]
+    team = TeamFactory(members=[agent])
+    for _ in range(15):
+        make_ticket(team=team)
+    headers = bearer(agent)
+    with django_assert_max_num_queries(5):
+        assert client.get("/api/v1/tickets", headers=headers).status_code == 200

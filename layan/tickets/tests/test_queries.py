@@ -1,0 +1,188 @@
+from dataclasses import dataclass
+
+import pytest
+from django.http import Http404
+
+from layan.customers.queries import contact_for, contacts_for, customer_for, customers_for
+from layan.customers.tests.factories import CustomerFactory
+from layan.team.models import Role, User
+from layan.team.tests.factories import TeamFactory, UserFactory
+from layan.tickets.models import Ticket
+from layan.tickets.queries import InboxFilters, inbox_for, ticket_for, tickets_for
+from layan.tickets.tests.factories import make_ticket
+
+pytestmark = pytest.mark.django_db
+
+
+@dataclass
+class World:
+    users: dict[str, User]
+    tickets: dict[str, Ticket]
+
+
+@pytest.fixture
+def world() -> World:
+    """Two teams, two portfolios and four tickets that cut across them."""
+    users = {
+        "admin": UserFactory(role=Role.ADMIN),
+        "manager": UserFactory(role=Role.MANAGER),
+        "am1": UserFactory(role=Role.ACCOUNT_MANAGER),
+        "am2": UserFactory(role=Role.ACCOUNT_MANAGER),
+        "agent_a": UserFactory(role=Role.AGENT),
+        "agent_b": UserFactory(role=Role.AGENT),
+        "viewer": UserFactory(role=Role.VIEWER),
+        "inactive": UserFactory(role=Role.ADMIN, is_active=False),
+    }
+    team_a = TeamFactory(members=[users["agent_a"], users["viewer"]])
+    team_b = TeamFactory(members=[users["agent_b"]])
+    c1 = CustomerFactory(account_manager=users["am1"])
+    c2 = CustomerFactory(account_manager=users["am2"])
+    tickets = {
+        "t1": make_ticket(customer=c1, team=team_a),
+        "t2": make_ticket(customer=c2, team=team_b),
+        "t3": make_ticket(customer=c1, team=team_b, owner=users["agent_a"]),
+        "t4": make_ticket(customer=c2),
+    }
+    return World(users=users, tickets=tickets)
+
+
+VISIBLE = {
+    "admin": {"t1", "t2", "t3", "t4"},
+    "manager": {"t1", "t2", "t3", "t4"},
+    "am1": {"t1", "t3"},
+    "am2": {"t2", "t4"},
+    "agent_a": {"t1", "t3"},
+    "agent_b": {"t2", "t3"},
+    "viewer": {"t1"},
+    "inactive": set(),
+}
+
+
+@pytest.mark.parametrize("role", sorted(VISIBLE))
+def test_sec_a05_each_role_sees_exactly_its_tickets(world: World, role: str) -> None:
+    """Role × object matrix over the list, the search, the detail lookup and the customers."""
+    user = world.users[role]
+    names = {
+        name
+        for name, ticket in world.tickets.items()
+        if tickets_for(user).filter(pk=ticket.pk).exists()
+    }
+    assert names == VISIBLE[role]
+    page = inbox_for(user, InboxFilters(status=""))
+    assert {t.pk for t in page.tickets} == {world.tickets[n].pk for n in VISIBLE[role]}
+    searched = inbox_for(user, InboxFilters(status="", q="Pesanan"))
+    assert {t.pk for t in searched.tickets} == {world.tickets[n].pk for n in VISIBLE[role]}
+    for name, ticket in world.tickets.items():
+        if name in VISIBLE[role]:
+            assert ticket_for(user, ticket.reference) == ticket
+            assert customer_for(user, ticket.customer_id) == ticket.customer
+            assert contact_for(user, ticket.requester_id) == ticket.requester
+        else:
+            with pytest.raises(Http404):
+                ticket_for(user, ticket.reference)
+    visible_customers = {t.customer_id for n, t in world.tickets.items() if n in VISIBLE[role]}
+    assert set(customers_for(user).values_list("pk", flat=True)) == visible_customers
+    visible_contacts = {t.requester_id for n, t in world.tickets.items() if n in VISIBLE[role]}
+    assert set(contacts_for(user).values_list("pk", flat=True)) >= visible_contacts
+
+
+@pytest.mark.parametrize("reference", ["abc", "", "#", "-1", "99999999999999999999", None])
+def test_ticket_for_malformed_reference_is_404(world: World, reference: object) -> None:
+    with pytest.raises(Http404):
+        ticket_for(world.users["admin"], reference)  # type: ignore[arg-type]
+
+
+def test_keyset_pages_cover_every_ticket_once() -> None:
+    admin = UserFactory(role=Role.ADMIN)
+    customer = CustomerFactory()
+    made = {make_ticket(customer=customer).pk for _ in range(7)}
+    seen: list[int] = []
+    cursor = ""
+    while True:
+        page = inbox_for(admin, InboxFilters(status=""), cursor=cursor, page_size=3)
+        seen.extend(t.pk for t in page.tickets)
+        if not page.next_cursor:
+            break
+        cursor = page.next_cursor
+    assert sorted(seen) == sorted(made)
+    assert len(seen) == len(set(seen))
+
+
+@pytest.mark.parametrize("sort", ["activity", "anger", "due"])
+def test_keyset_pages_in_every_order_cover_every_ticket_once(sort: str) -> None:
+    """Ties on the key (equal anger, no deadline) are broken by id, so no ticket repeats."""
+    admin = UserFactory(role=Role.ADMIN)
+    customer = CustomerFactory()
+    angers = [0.9, 0.2, 0.9, 0.0, 0.55, 0.9, 0.0]
+    made = [make_ticket(customer=customer) for _ in angers]
+    for ticket, anger in zip(made, angers, strict=True):
+        Ticket.objects.filter(pk=ticket.pk).update(anger=anger)
+    seen: list[Ticket] = []
+    cursor = ""
+    while True:
+        page = inbox_for(admin, InboxFilters(status="", sort=sort), cursor=cursor, page_size=2)
+        seen.extend(page.tickets)
+        if not page.next_cursor:
+            break
+        cursor = page.next_cursor
+    assert sorted(t.pk for t in seen) == sorted(t.pk for t in made)
+    if sort == "anger":
+        order = [(t.anger, t.pk) for t in seen]
+        assert order == sorted(order, reverse=True)
+
+
+@pytest.mark.parametrize(
+    ("mood", "expected"), [("", {0, 1, 2}), ("angry", {0, 2}), ("abusive", {2})]
+)
+def test_mood_filters_angry_and_abusive_customers(mood: str, expected: set[int]) -> None:
+    admin = UserFactory(role=Role.ADMIN)
+    made = [make_ticket() for _ in range(3)]
+    Ticket.objects.filter(pk=made[0].pk).update(anger=0.81)
+    Ticket.objects.filter(pk=made[1].pk).update(anger=0.49)
+    Ticket.objects.filter(pk=made[2].pk).update(anger=0.5, abusive=True)
+    page = inbox_for(admin, InboxFilters(status="", mood=mood))
+    assert {t.pk for t in page.tickets} == {made[n].pk for n in expected}
+
+
+def test_a_cursor_of_another_order_means_first_page() -> None:
+    """Switching the sort with an old cursor in the URL starts again instead of skipping."""
+    admin = UserFactory(role=Role.ADMIN)
+    customer = CustomerFactory()
+    for _ in range(3):
+        make_ticket(customer=customer)
+    first = inbox_for(admin, InboxFilters(status=""), page_size=1)
+    page = inbox_for(admin, InboxFilters(status="", sort="anger"), cursor=first.next_cursor)
+    assert len(page.tickets) == 3
+
+
+@pytest.mark.parametrize("cursor", ["YW5nZXJ8bmFufDE", "YW5nZXJ8aW5mfDE", "YW5nZXJ8fDE"])
+def test_an_anger_cursor_without_a_finite_value_means_first_page(cursor: str) -> None:
+    admin = UserFactory(role=Role.ADMIN)
+    make_ticket()
+    assert len(inbox_for(admin, InboxFilters(status="", sort="anger"), cursor=cursor).tickets) == 1
+
+
+@pytest.mark.parametrize(
+    "cursor",
+    ["!!!", "bm90LWEtY3Vyc29y", "MjAyNi0xMS0yMnwx", "x" * 500, "YW5nZXJ8MC41fDE"],
+)
+def test_malformed_cursor_means_first_page(cursor: str) -> None:
+    admin = UserFactory(role=Role.ADMIN)
+    make_ticket()
+    page = inbox_for(admin, InboxFilters(status=""), cursor=cursor)
+    assert len(page.tickets) == 1
+
+
+@pytest.mark.parametrize("count", [3, 12])
+def test_inbox_query_count_does_not_grow_with_tickets(
+    count: int, django_assert_num_queries: object
+) -> None:
+    agent = UserFactory(role=Role.AGENT)
+    team = TeamFactory(members=[agent])
+    for _ in range(count):
+        make_ticket(team=team, owner=agent)
+    # 1: the user's teams, 2: the page of tickets with customer, requester, owner and team.
+    with django_assert_num_queries(2):  # type: ignore[operator]
+        page = inbox_for(agent, InboxFilters())
+        for ticket in page.tickets:
+            _ = (ticket.customer.name, ticket.requester.name, ticket.owner, ticket.team)

@@ -1,0 +1,302 @@
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from layan.customers.tests.factories import CustomerFactory
+from layan.logbook.models import Entry, Kind
+from layan.logbook.services import NewAttachment
+from layan.team.models import Role, User
+from layan.team.tests.factories import TeamFactory, UserFactory
+from layan.tickets.models import Ticket
+from layan.tickets.tests.factories import make_ticket
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def agent() -> User:
+    return UserFactory(role=Role.AGENT)
+
+
+@pytest.fixture
+def agent_client(client: Client, agent: User) -> Client:
+    client.force_login(agent)
+    return client
+
+
+@pytest.fixture
+def ticket(agent: User) -> Ticket:
+    team = TeamFactory(members=[agent])
+    return make_ticket(team=team, subject="Spanduk sobek saat dipasang")
+
+
+def test_inbox_lists_visible_tickets(agent_client: Client, ticket: Ticket) -> None:
+    response = agent_client.get(reverse("tickets:inbox"))
+    assert response.status_code == 200
+    assert "Spanduk sobek saat dipasang" in response.text
+    assert f"#{ticket.reference}" in response.text
+
+
+def test_inbox_htmx_request_gets_only_the_list(agent_client: Client, ticket: Ticket) -> None:
+    response = agent_client.get(reverse("tickets:inbox"), headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    assert response.text.lstrip().startswith('<section id="ticket-list"')
+    assert "<html" not in response.text
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "status=bogus",
+        "owner=%00",
+        "team=abc",
+        "customer=999999999999999999999999",
+        "priority=<script>",
+        "after=%%%",
+        "q=" + "x" * 5000,
+        "status=open&status=closed",
+        "page=-1",
+        "mood=furious",
+        "sort=anger&after=YW5nZXJ8bmFufDE",
+        "q=%22%20OR%20*",
+    ],
+)
+def test_inbox_survives_malformed_query_strings(
+    agent_client: Client, ticket: Ticket, query: str
+) -> None:
+    """A malformed filter falls back to its default; it never causes a 500."""
+    response = agent_client.get(reverse("tickets:inbox") + "?" + query)
+    assert response.status_code == 200
+
+
+def test_inbox_page_query_count_is_pinned(
+    agent_client: Client, agent: User, django_assert_max_num_queries: object
+) -> None:
+    team = TeamFactory(members=[agent])
+    for _ in range(20):
+        make_ticket(team=team)
+    with django_assert_max_num_queries(9):  # type: ignore[operator]
+        response = agent_client.get(reverse("tickets:inbox"))
+    assert response.status_code == 200
+
+
+def test_inbox_search_offers_the_ticket_and_customers_it_names(
+    agent_client: Client, ticket: Ticket, django_assert_max_num_queries: object
+) -> None:
+    """`#ref` offers a jump to that ticket; a customer's name offers its page."""
+    with django_assert_max_num_queries(11):  # type: ignore[operator]
+        response = agent_client.get(reverse("tickets:inbox"), {"q": f"#{ticket.reference}"})
+    shortcuts = response.text.split('class="shortcuts"')[1].split("</p>")[0]
+    assert reverse("tickets:detail", args=[ticket.reference]) in shortcuts
+    response = agent_client.get(reverse("tickets:inbox"), {"q": ticket.customer.name})
+    shortcuts = response.text.split('class="shortcuts"')[1].split("</p>")[0]
+    assert reverse("customers:detail", args=[ticket.customer_id]) in shortcuts
+
+
+def test_inbox_sorted_by_anger_marks_angry_customers(agent_client: Client, agent: User) -> None:
+    team = TeamFactory(members=[agent])
+    calm = make_ticket(team=team, subject="Terima kasih atas bantuannya")
+    angry = make_ticket(team=team, subject="Kecewa sekali dengan layanan")
+    Ticket.objects.filter(pk=angry.pk).update(anger=0.93)
+    response = agent_client.get(reverse("tickets:inbox"), {"sort": "anger", "status": ""})
+    text = response.text
+    assert text.index(angry.subject) < text.index(calm.subject)
+    assert text.count('class="chip prio-high"') == 1
+
+
+def test_ticket_page_shows_the_conversation(agent_client: Client, ticket: Ticket) -> None:
+    response = agent_client.get(reverse("tickets:detail", args=[ticket.reference]))
+    assert response.status_code == 200
+    assert "pesanan kami belum sampai" in response.text
+
+
+@pytest.mark.parametrize("exchanges", [2, 12])
+def test_ticket_page_query_count_is_pinned(
+    agent_client: Client,
+    ticket: Ticket,
+    agent: User,
+    exchanges: int,
+    django_assert_max_num_queries: object,
+) -> None:
+    """The count does not grow with the conversation: no query per entry."""
+    from layan.tickets.services import ticket_note_add, ticket_reply
+
+    for number in range(exchanges):
+        ticket_reply(ticket=ticket, actor=agent, text=f"Balasan {number}")
+        ticket_note_add(ticket=ticket, actor=agent, text=f"Catatan {number}")
+    with django_assert_max_num_queries(20):  # type: ignore[operator]
+        response = agent_client.get(reverse("tickets:detail", args=[ticket.reference]))
+    assert response.status_code == 200
+
+
+def test_someone_elses_ticket_is_404_not_403(agent_client: Client) -> None:
+    other = make_ticket(team=TeamFactory())
+    for name in ("detail",):
+        assert (
+            agent_client.get(reverse(f"tickets:{name}", args=[other.reference])).status_code == 404
+        )
+    for name in ("reply", "note", "update", "take", "tags"):
+        response = agent_client.post(
+            reverse(f"tickets:{name}", args=[other.reference]), {"text": "x"}
+        )
+        assert response.status_code == 404
+    assert Entry.objects.filter(chain=other.chain).count() == 2
+
+
+def test_unknown_ticket_is_404(agent_client: Client) -> None:
+    assert agent_client.get("/tickets/987654321/").status_code == 404
+
+
+def test_reply_without_htmx_redirects_to_the_ticket(agent_client: Client, ticket: Ticket) -> None:
+    url = reverse("tickets:reply", args=[ticket.reference])
+    response = agent_client.post(
+        url, {"text": "Baik Ibu, kami kirim ulang besok pukul 10.00.", "version": ticket.version}
+    )
+    assert response.status_code == 302
+    assert Entry.objects.filter(chain=ticket.chain, kind=Kind.REPLY).count() == 1
+
+
+def test_reply_with_htmx_returns_the_conversation(agent_client: Client, ticket: Ticket) -> None:
+    url = reverse("tickets:reply", args=[ticket.reference])
+    response = agent_client.post(
+        url,
+        {"text": "Siap, kami proses.", "version": ticket.version},
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 200
+    assert response.text.lstrip().startswith('<div id="conversation"')
+    assert "Siap, kami proses." in response.text
+
+
+def test_empty_reply_is_a_400_with_the_form(agent_client: Client, ticket: Ticket) -> None:
+    url = reverse("tickets:reply", args=[ticket.reference])
+    response = agent_client.post(url, {"text": ""})
+    assert response.status_code == 400
+    assert Entry.objects.filter(chain=ticket.chain, kind=Kind.REPLY).count() == 0
+
+
+def test_note_is_added(agent_client: Client, ticket: Ticket) -> None:
+    url = reverse("tickets:note", args=[ticket.reference])
+    agent_client.post(url, {"text": "Pelanggan lama, prioritaskan."})
+    assert (
+        Entry.objects.get(chain=ticket.chain, kind=Kind.NOTE).text
+        == "Pelanggan lama, prioritaskan."
+    )
+
+
+def test_stale_property_update_is_409_and_shows_current_values(
+    agent_client: Client, ticket: Ticket, agent: User
+) -> None:
+    url = reverse("tickets:update", args=[ticket.reference])
+    form = {
+        "version": ticket.version,
+        "status": "open",
+        "priority": "high",
+        "category": "question",
+        "owner": "",
+        "team": ticket.team_id,
+    }
+    assert agent_client.post(url, form).status_code == 302
+    form["priority"] = "low"
+    response = agent_client.post(url, form, headers={"HX-Request": "true"})
+    assert response.status_code == 409
+    assert 'value="high" selected' in response.text
+    ticket.refresh_from_db()
+    assert ticket.priority == "high"
+
+
+def test_attachment_download_is_forced_and_authorised(agent_client: Client, agent: User) -> None:
+    team = TeamFactory(members=[agent])
+    ticket = make_ticket(
+        team=team,
+        attachments=[
+            NewAttachment(
+                filename="<b>halo</b>.html",
+                content_type="text/html",
+                payload=b"<script>alert(1)</script>",
+            )
+        ],
+    )
+    attachment = Entry.objects.get(chain=ticket.chain, kind=Kind.MESSAGE).attachments.get()
+    url = reverse("tickets:attachment", args=[ticket.reference, attachment.pk])
+    response = agent_client.get(url)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/octet-stream"
+    assert response["Content-Disposition"].startswith("attachment;")
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert "sandbox" in response["Content-Security-Policy"]
+    assert b"".join(response.streaming_content) == b"<script>alert(1)</script>"
+    # The same attachment id under another ticket's reference is not found.
+    other = make_ticket(team=team)
+    assert (
+        agent_client.get(
+            reverse("tickets:attachment", args=[other.reference, attachment.pk])
+        ).status_code
+        == 404
+    )
+
+
+def test_create_ticket_on_behalf_of_a_customer(client: Client) -> None:
+    manager = UserFactory(role=Role.MANAGER)
+    client.force_login(manager)
+    ticket = make_ticket()
+    response = client.post(
+        reverse("tickets:create"),
+        {
+            "customer": ticket.customer_id,
+            "requester": ticket.requester_id,
+            "subject": "Telepon: minta jadwal ulang",
+            "text": "Pelanggan menelepon minta jadwal ulang.",
+            "category": "request",
+            "priority": "normal",
+            "team": "",
+        },
+    )
+    assert response.status_code == 302
+    created = Ticket.objects.get(subject="Telepon: minta jadwal ulang")
+    assert created.owner == manager
+    message = Entry.objects.get(chain=created.chain, kind=Kind.MESSAGE)
+    assert message.data == {"logged_by": manager.actor}
+
+
+def test_create_ticket_refuses_a_contact_from_another_customer(client: Client) -> None:
+    manager = UserFactory(role=Role.MANAGER)
+    client.force_login(manager)
+    ticket = make_ticket()
+    other = CustomerFactory()
+    response = client.post(
+        reverse("tickets:create"),
+        {
+            "customer": other.pk,
+            "requester": ticket.requester_id,
+            "subject": "x",
+            "text": "y",
+            "category": "request",
+            "priority": "normal",
+        },
+    )
+    assert response.status_code == 400
+
+
+def test_viewer_sees_no_composer(client: Client) -> None:
+    viewer = UserFactory(role=Role.VIEWER)
+    team = TeamFactory(members=[viewer])
+    ticket = make_ticket(team=team)
+    client.force_login(viewer)
+    response = client.get(reverse("tickets:detail", args=[ticket.reference]))
+    assert response.status_code == 200
+    assert 'id="composer"' not in response.text
+    response = client.post(reverse("tickets:reply", args=[ticket.reference]), {"text": "hai"})
+    assert response.status_code == 400
+    assert Entry.objects.filter(chain=ticket.chain, kind=Kind.REPLY).count() == 0
+
+
+def test_pages_need_a_login(client: Client, ticket: Ticket) -> None:
+    for url in (
+        reverse("tickets:inbox"),
+        reverse("tickets:detail", args=[ticket.reference]),
+        reverse("customers:list"),
+    ):
+        response = client.get(url)
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("team:login"))
