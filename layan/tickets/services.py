@@ -66,6 +66,30 @@ def changes_quiet() -> Iterator[None]:
         _quiet.reset(token)
 
 
+_batched: ContextVar[set[int] | None] = ContextVar("layan_batched_changes", default=None)
+
+
+@contextmanager
+def changes_batched() -> Iterator[set[int]]:
+    """Let the followers of tickets know once per ticket for a run of writes (an import).
+
+    Wrap the run's transaction in it: the tickets the run touches are collected, and when the
+    block ends without an error, each ticket that still exists gets its follow-up tasks once,
+    after the commit, instead of once per message.
+    """
+    touched: set[int] = set()
+    token = _batched.set(touched)
+    try:
+        yield touched
+    finally:
+        _batched.reset(token)
+    # Only reached without an error. Tickets opened by a message that was rolled back are gone.
+    for ticket_id in (
+        Ticket.objects.filter(pk__in=touched).order_by("pk").values_list("pk", flat=True)
+    ):
+        _changed(ticket_id)
+
+
 def _changed(ticket_id: int) -> None:
     """After the transaction commits, let the apps that follow tickets (SLA, insight) know.
 
@@ -73,6 +97,10 @@ def _changed(ticket_id: int) -> None:
     below them, never imports them.
     """
     if _quiet.get():
+        return
+    touched = _batched.get()
+    if touched is not None:
+        touched.add(ticket_id)
         return
     for path in settings.LAYAN_TICKET_CHANGE_TASKS:
         task = import_string(path)

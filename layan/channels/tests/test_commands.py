@@ -8,6 +8,7 @@ import os
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 from django.core.management import call_command
@@ -102,6 +103,115 @@ def test_import_mail_threads_an_mbox_in_date_order(tmp_path: Path) -> None:
     )
     summary = json.loads(run("import-mail", str(archive), "--quiet"))
     assert (summary["new_tickets"], summary["threaded"]) == (1, 1)
+
+
+class _Recorder:
+    """Stands in for a follow-up task: records the tickets it was enqueued for."""
+
+    calls: ClassVar[list[int]] = []
+
+    @classmethod
+    def enqueue(cls, ticket_id: int) -> None:
+        cls.calls.append(ticket_id)
+
+
+RECORDER = _Recorder
+
+
+def _thread_archive(folder: Path, *, threads: int = 3, replies: int = 3) -> int:
+    """Write `threads` conversations of 1 + `replies` messages, one file each; return the total."""
+    folder.mkdir()
+    count = 0
+    for thread in range(threads):
+        sender = f"Pelanggan {thread} <p{thread}@contoh.co.id>"
+        parent = f"<t{thread}-0@contoh.co.id>"
+        (folder / f"t{thread}-0.eml").write_bytes(
+            mail(sender=sender, message_id=parent, subject=f"Pesanan {thread} belum tiba")
+        )
+        count += 1
+        for reply in range(1, replies + 1):
+            (folder / f"t{thread}-{reply}.eml").write_bytes(
+                mail(
+                    sender=sender,
+                    message_id=f"<t{thread}-{reply}@contoh.co.id>",
+                    subject=f"Re: Pesanan {thread} belum tiba",
+                    in_reply_to=parent,
+                    date=datetime(2026, 11, 20, 3 + reply, tzinfo=UTC),
+                )
+            )
+            count += 1
+    return count
+
+
+def test_import_mail_in_batches_lets_followers_know_once_per_ticket(
+    tmp_path: Path, settings, django_capture_on_commit_callbacks
+) -> None:
+    settings.LAYAN_TICKET_CHANGE_TASKS = ["layan.channels.tests.test_commands.RECORDER"]
+    _Recorder.calls = []
+    total = _thread_archive(tmp_path / "arsip")
+    with django_capture_on_commit_callbacks(execute=True):
+        summary = json.loads(
+            run("import-mail", str(tmp_path / "arsip"), "--quiet", "--batch", "50")
+        )
+    assert (summary["read"], summary["new_tickets"], summary["threaded"]) == (total, 3, total - 3)
+    assert sorted(_Recorder.calls) == sorted(Ticket.objects.values_list("pk", flat=True))
+
+
+def test_one_bad_message_in_a_batch_is_kept_and_the_others_land(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    total = _thread_archive(tmp_path / "arsip")
+    from layan.channels import intake
+
+    real = intake._find_ticket
+
+    def broken(message, contact):  # type: ignore[no-untyped-def]
+        if message.external_id == "t1-2@contoh.co.id":
+            raise RuntimeError("disk on fire")
+        return real(message, contact)
+
+    monkeypatch.setattr(intake, "_find_ticket", broken)
+    summary = json.loads(run("import-mail", str(tmp_path / "arsip"), "--quiet"))
+    assert summary["failed"] == 1 and summary["threaded"] == total - 4
+    kept = InboundRecord.objects.get(outcome=Outcome.PENDING)
+    assert kept.external_id == "t1-2@contoh.co.id" and "disk on fire" in kept.reason
+    assert b"t1-2@contoh.co.id" in blob_read(kept.raw_id)
+    assert Entry.objects.filter(external_id="t1-2@contoh.co.id").count() == 0
+
+    monkeypatch.setattr(intake, "_find_ticket", real)
+    again = json.loads(run("import-mail", str(tmp_path / "arsip"), "--quiet"))
+    assert (again["threaded"], again["duplicates"]) == (1, total - 1)
+    assert Entry.objects.filter(kind=Kind.MESSAGE).count() == total
+
+
+def test_a_crash_loses_only_the_batch_in_flight_and_a_rerun_completes_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    total = _thread_archive(tmp_path / "arsip")
+    from layan.channels import intake
+
+    real = intake._find_ticket
+    seen: list[str] = []
+
+    def dying(message, contact):  # type: ignore[no-untyped-def]
+        seen.append(message.external_id)
+        if len(seen) == 7:
+            raise KeyboardInterrupt  # the process is stopped mid-batch
+        return real(message, contact)
+
+    monkeypatch.setattr(intake, "_find_ticket", dying)
+    with pytest.raises(KeyboardInterrupt):
+        run("import-mail", str(tmp_path / "arsip"), "--quiet", "--batch", "5")
+    # The first batch of five committed; the second, in flight, left nothing behind.
+    assert InboundRecord.objects.count() == 5
+    assert Entry.objects.filter(kind=Kind.MESSAGE).count() == 5
+
+    monkeypatch.setattr(intake, "_find_ticket", real)
+    again = json.loads(run("import-mail", str(tmp_path / "arsip"), "--quiet", "--batch", "5"))
+    assert again["duplicates"] == 5 and again["failed"] == 0
+    assert InboundRecord.objects.count() == total
+    assert Entry.objects.filter(kind=Kind.MESSAGE).count() == total
+    assert Ticket.objects.count() == 3
 
 
 @pytest.mark.corpus

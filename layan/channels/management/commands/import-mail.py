@@ -10,16 +10,19 @@ from collections import Counter
 from collections.abc import Iterator
 from email.parser import BytesHeaderParser
 from email.utils import parsedate_to_datetime
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
 
 from layan.channels.email.parse import parse_email
 from layan.channels.email.sources import iter_messages, read_message
-from layan.channels.intake import intake_failed, receive
+from layan.channels.intake import IntakeSession, intake_failed, receive
 from layan.channels.models import Outcome
+from layan.tickets.services import changes_batched
 
 SUMMARY_KEYS = {
     Outcome.NEW_TICKET: "new_tickets",
@@ -44,6 +47,12 @@ class Command(BaseCommand):
         parser.add_argument("path")
         parser.add_argument("--quiet", action="store_true", help="No progress line.")
         parser.add_argument(
+            "--batch",
+            type=int,
+            default=200,
+            help="Messages per transaction (1: commit each message on its own).",
+        )
+        parser.add_argument(
             "--window",
             type=int,
             default=50_000,
@@ -57,16 +66,16 @@ class Command(BaseCommand):
         tally: Counter[str] = Counter()
         progress = sys.stderr.isatty() and not options["quiet"]
         started = time.perf_counter()
-        for label, raw in _in_date_order(path, window=options["window"]):
-            tally["read"] += 1
-            message = parse_email(raw, max_attachment_bytes=settings.LAYAN_MAX_ATTACHMENT_BYTES)
-            try:
-                result = receive(message, source=label, trust_sent_at=True, acknowledge=False)
-                outcome: str = result.outcome
-            except Exception as error:  # kept and counted; the import goes on
-                outcome = intake_failed(message, error=error, source=label).outcome
-            tally[SUMMARY_KEYS[Outcome(outcome)]] += 1
-            if progress and tally["read"] % 25 == 0:
+        session = IntakeSession()
+        messages = _in_date_order(path, window=options["window"])
+        while batch := list(islice(messages, max(options["batch"], 1))):
+            # One transaction per batch: a crash loses only the batch in flight, and running
+            # the import again takes it in (what was committed is found as duplicates).
+            with changes_batched(), transaction.atomic():
+                for label, raw in batch:
+                    tally[_import_one(label, raw, session)] += 1
+            tally["read"] += len(batch)
+            if progress:
                 rate = tally["read"] / max(time.perf_counter() - started, 1e-9)
                 sys.stderr.write(
                     f"\r{tally['read']} read · {tally['new_tickets']} new · "
@@ -83,6 +92,19 @@ class Command(BaseCommand):
             "per_second": round(tally["read"] / seconds, 1) if seconds else None,
         }
         self.stdout.write(json.dumps(summary))
+
+
+def _import_one(label: str, raw: bytes, session: IntakeSession) -> str:
+    """Take one message in; return its key in the summary. A failure is kept, never raised."""
+    message = parse_email(raw, max_attachment_bytes=settings.LAYAN_MAX_ATTACHMENT_BYTES)
+    try:
+        result = receive(
+            message, source=label, trust_sent_at=True, acknowledge=False, session=session
+        )
+        outcome: str = result.outcome
+    except Exception as error:  # kept and counted; the import goes on
+        outcome = intake_failed(message, error=error, source=label).outcome
+    return SUMMARY_KEYS[Outcome(outcome)]
 
 
 def _in_date_order(path: Path, *, window: int) -> Iterator[tuple[str, bytes]]:
