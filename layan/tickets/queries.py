@@ -165,6 +165,15 @@ def _after(position: tuple[object, int], order: InboxSort) -> Q:
     return condition
 
 
+# Columns of the joined rows that no list shows; the temperament series and evidence are
+# JSON documents that would be decoded for every row.
+_LIST_UNUSED = [
+    f"{relation}__{field}"
+    for relation in ("customer", "requester")
+    for field in ("temperament_series", "temperament_evidence", "notes")
+] + ["owner__password"]
+
+
 def inbox_for(
     user: User, filters: InboxFilters, *, cursor: str = "", page_size: int = 50
 ) -> InboxPage:
@@ -173,7 +182,11 @@ def inbox_for(
     Keyset on (key, id) keeps every page as cheap as the first, however deep; each order has an
     index that serves it (see `Ticket.Meta.indexes`).
     """
-    tickets = tickets_for(user).select_related("customer", "requester", "owner", "team", "sla")
+    tickets = (
+        tickets_for(user)
+        .select_related("customer", "requester", "owner", "team", "sla")
+        .defer(*_LIST_UNUSED)
+    )
     if filters.status in STATUS_GROUPS:
         tickets = tickets.filter(status__in=STATUS_GROUPS[filters.status])
     if filters.owner == "me":

@@ -36,9 +36,9 @@ def test_sign_in_open_a_ticket_reply_and_note(page, live_server, artifacts: Path
     assert rows.count() >= 3
     page.select_option("#id_priority", "high")
     page.wait_for_url("**priority=high**")
-    page.locator("#ticket-list tbody tr .prio-high").first.wait_for()
-    assert page.locator("#ticket-list tbody tr .prio-high").count() == rows.count()
-    assert page.locator("#ticket-list tbody tr .prio-normal").count() == 0
+    page.locator("#ticket-list tbody tr .badge.prio-high").first.wait_for()
+    assert page.locator("#ticket-list tbody tr .badge.prio-high").count() == rows.count()
+    assert page.locator("#ticket-list tbody tr .badge.prio-normal").count() == 0
 
     page.locator("#ticket-list tbody tr td.col-ref a").first.click()
     page.wait_for_selector(".timeline")

@@ -34,11 +34,7 @@ def sla_panel(ticket: Ticket) -> dict[str, Any]:
 @register.simple_tag
 def sla_due_state(row: TicketSla | None) -> str:
     """Return the state of a ticket's most urgent running metric, for a list's due column."""
-    if row is None or row.next_due_at is None:
-        return ""
-    now = clock.now()
-    states = [m.state_at(now) for m in row.metrics if m.running and m.due_at == row.next_due_at]
-    return states[0] if states else ""
+    return row.due_state_at(clock.now()) if row is not None else ""
 
 
 @register.filter

@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from django import template
+from django.contrib.humanize.templatetags.humanize import naturaltime
+from django.template.defaultfilters import floatformat
+from django.urls import reverse
+from django.utils import dateformat, formats
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
+from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 
+from layan.core import clock
 from layan.knowledge.models import Fault, Stage
 from layan.logbook.models import Entry, Kind
-from layan.tickets.models import Category, Priority, Status
+from layan.tickets.models import Category, Priority, Status, Ticket
 
 register = template.Library()
 
@@ -135,3 +142,94 @@ def actor_name(entry: Entry) -> str:
     if entry.actor_contact is not None:
         return entry.actor_contact.name
     return _("Layan")
+
+
+def _path_for(name: str) -> Callable[[int], str]:
+    """Return a function that builds the path of URL `name` for an integer argument.
+
+    Reversing once and filling in the number is the same path `{% url %}` gives, without
+    resolving the pattern again for every row of a list.
+    """
+    sentinel = 987654321
+    head, tail = reverse(name, args=[sentinel]).split(str(sentinel))
+    return lambda value: f"{head}{int(value)}{tail}"
+
+
+@register.simple_tag
+def inbox_rows(tickets: Sequence[Ticket]) -> SafeString:
+    """Write the inbox table's rows.
+
+    The inbox is the page staff open most; writing its rows here costs a tenth of a template
+    loop over the same markup (see bench/read_paths.py).
+    """
+    if not tickets:
+        return SafeString("")
+    ticket_path = _path_for("tickets:detail")
+    customer_path = _path_for("customers:detail")
+    now = clock.now()
+    nobody = format_html('<span class="muted">{}</span>', _("nobody"))
+    internal = format_html(' <span class="chip">{}</span>', _("internal"))
+    abusive = format_html(' <span class="chip prio-urgent">{}</span>', _("abusive"))
+    angry_label = _("angry")
+    rows = []
+    for ticket in tickets:
+        path = ticket_path(ticket.reference)
+        mood: SafeString | str = ""
+        if ticket.abusive:
+            mood = abusive
+        elif ticket.is_angry:
+            mood = format_html(
+                ' <span class="chip prio-high" title="{}">{}</span>',
+                _("anger %(anger)s") % {"anger": floatformat(ticket.anger, 2)},
+                angry_label,
+            )
+        sla = getattr(ticket, "sla", None)
+        if sla is not None and sla.next_due_at is not None:
+            state = sla.due_state_at(now)
+            due_local = localtime(sla.next_due_at)
+            due = format_html(
+                '<span class="sla-state sla-{}">{}</span><time datetime="{}" title="{}">{}</time>',
+                state,
+                sla.due_state_label_at(now),
+                due_local.isoformat(),
+                formats.localize(due_local),
+                dateformat.format(due_local, "j M H:i"),
+            )
+        else:
+            due = format_html('<span class="muted">{}</span>', "—")
+        updated = localtime(ticket.updated_at)
+        rows.append(
+            format_html(
+                "<tr>"
+                '<td class="col-ref"><a href="{}">{}</a></td>'
+                '<td class="col-subject"><a href="{}" class="subject">{}</a>{}'
+                ' <span class="muted small">{} · {}</span></td>'
+                '<td><a href="{}">{}</a>{}</td>'
+                '<td><span class="badge status-{}">{}</span></td>'
+                '<td><span class="badge prio-{}">{}</span></td>'
+                "<td>{}</td>"
+                '<td class="col-due">{}</td>'
+                '<td class="col-time"><time datetime="{}" title="{}">{}</time></td>'
+                "</tr>",
+                path,
+                ticket.ref,
+                path,
+                ticket.subject,
+                mood,
+                ticket.requester.name,
+                ticket.get_category_display(),
+                customer_path(ticket.customer_id),
+                ticket.customer.name,
+                internal if ticket.customer.is_internal else "",
+                ticket.status,
+                ticket.get_status_display(),
+                ticket.priority,
+                ticket.get_priority_display(),
+                ticket.owner.name if ticket.owner else nobody,
+                due,
+                updated.isoformat(),
+                formats.localize(updated),
+                naturaltime(ticket.updated_at),
+            )
+        )
+    return SafeString("\n".join(rows))
