@@ -1,9 +1,10 @@
 """Copy every row of this installation's database into a new PostgreSQL database.
 
 `layan copy-database --to postgres://...` moves an embedded installation (SQLite) onto
-PostgreSQL, or one PostgreSQL server onto another. The target must have no tables at all; it is
-migrated by a separate `layan migrate` process pointed at it, so every migration, data
-migrations included, runs exactly as it would for a new installation.
+PostgreSQL, or one PostgreSQL server onto another. The target must have no tables at all, unless
+the caller asks for it to be replaced (`--replace`): then every table, view and sequence in its
+schema is dropped first. It is migrated by a separate `layan migrate` process pointed at it, so
+every migration, data migrations included, runs exactly as it would for a new installation.
 
 All rows are then written in one transaction on the target, so a crash or a failed check leaves
 the schema and no data: never a half-filled database that looks complete. Before that
@@ -34,7 +35,7 @@ from urllib.parse import urlsplit, urlunsplit
 import dj_database_url
 from django.apps import apps
 from django.core.management.color import no_style
-from django.db import DEFAULT_DB_ALIAS, connections, router, transaction
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, router, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.migrations.executor import MigrationExecutor
 from django.db.models import Field, Model
@@ -46,6 +47,8 @@ from layan.logbook.verify import VerifyReport, logbook_verify
 logger = logging.getLogger(__name__)
 
 TARGET_ALIAS = "layan_copy_target"
+# Migrating a new, empty database takes seconds; this only stops a hung process.
+MIGRATE_TIMEOUT = 1800
 
 
 class CopyRefused(Exception):
@@ -182,20 +185,25 @@ def database_copy(
     target_url: str,
     batch: int = 5000,
     source: str = DEFAULT_DB_ALIAS,
+    replace: bool = False,
     progress: Callable[[TableCopy], None] | None = None,
 ) -> CopyReport:
     """Migrate the empty PostgreSQL database at `target_url` and copy every row into it.
 
-    Raises CopyRefused before anything is written (the target is not empty or not PostgreSQL,
-    the source lacks migrations) and CopyFailed when a check fails after the rows were written
-    (then the transaction is rolled back and the target holds the schema only).
+    Raises CopyRefused before anything is written (the target is not empty and `replace` is
+    not set, the target is not PostgreSQL, the source lacks migrations) and CopyFailed when a
+    check fails after the rows were written (then the transaction is rolled back and the target
+    holds the schema only). With `replace`, whatever the target held is dropped first and is
+    gone even when the copy then fails.
     """
     started = time.monotonic()
     report = CopyReport(target=url_without_password(target_url))
     target = _target_connect(target_url)
     try:
-        _refuse_unless_empty(target)
         _refuse_unless_migrated(connections[source], "the source")
+        if replace:
+            _target_clear(target)
+        _refuse_unless_empty(target)
         migrating = time.monotonic()
         _target_migrate(target_url)
         report.migrate_seconds = time.monotonic() - migrating
@@ -250,8 +258,42 @@ def _refuse_unless_empty(target: BaseDatabaseWrapper) -> None:
         raise CopyRefused(
             f"The target database is not empty ({len(tables)} tables, e.g. {tables[0]}). "
             "copy-database only fills a new, empty database; if an earlier copy stopped "
-            "half-way, drop the database, create it again and run the copy again."
+            "half-way, drop the database and create it again, or run the copy again with "
+            "--replace to drop everything in it first."
         )
+
+
+def _target_clear(target: BaseDatabaseWrapper) -> None:
+    """Drop every table, view and sequence in the target's current schema, in one transaction.
+
+    Functions and text search configurations stay: Layan's migrations create theirs with
+    CREATE OR REPLACE, and other schemas are not touched.
+    """
+    try:
+        relations = _target_drop_all(target)
+    except DatabaseError as error:
+        raise CopyRefused(f"Clearing the target for --replace failed: {error}") from error
+    if relations:
+        logger.warning("database_copy_target_cleared", extra={"relations": relations})
+
+
+def _target_drop_all(target: BaseDatabaseWrapper) -> int:
+    kinds = {"v": "VIEW", "m": "MATERIALIZED VIEW", "f": "FOREIGN TABLE", "S": "SEQUENCE"}
+    quote = target.ops.quote_name
+    with transaction.atomic(using=target.alias), target.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.relname, c.relkind FROM pg_class c "
+            "JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S') "
+            "AND NOT (c.relkind = 'r' AND c.relispartition) "
+            "ORDER BY c.relkind = 'S', c.relname"
+        )
+        relations = cursor.fetchall()
+        for name, kind in relations:
+            # CASCADE takes dependent views and constraints along; IF EXISTS skips what an
+            # earlier CASCADE (or an owned sequence's table) already took.
+            cursor.execute(f"DROP {kinds.get(kind, 'TABLE')} IF EXISTS {quote(name)} CASCADE")
+    return len(relations)
 
 
 def _refuse_unless_migrated(connection: BaseDatabaseWrapper, name: str) -> None:
@@ -270,13 +312,20 @@ def _target_migrate(url: str) -> None:
 
     Data migrations write through the default database; in this process that is the source.
     """
-    result = subprocess.run(
-        [sys.executable, "-m", "layan", "migrate", "--no-input", "--verbosity", "1"],
-        env={**os.environ, "DATABASE_URL": url},
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    try:
+        result = subprocess.run(
+            # `layan copy-database` ran the system checks before it started.
+            [sys.executable, "-m", "layan", "migrate", "--no-input", "--skip-checks", "-v", "1"],
+            env={**os.environ, "DATABASE_URL": url},
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=MIGRATE_TIMEOUT,
+        )
+    except subprocess.TimeoutExpired as error:
+        raise CopyRefused(
+            f"Migrating the target did not finish within {MIGRATE_TIMEOUT} s; it was stopped."
+        ) from error
     if result.returncode != 0:
         raise CopyRefused("Migrating the target failed:\n" + result.stderr[-4000:])
 

@@ -11,6 +11,7 @@ Two modes:
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import os
 import secrets
 from pathlib import Path
@@ -29,6 +30,14 @@ def _env_bool(name: str, default: bool) -> bool:
     if value is None or value == "":
         return default
     return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _require(module: str, variable: str) -> None:
+    """Fail at start-up, not at the first upload or task, when the `scale` extra is missing."""
+    if importlib.util.find_spec(module) is None:
+        raise ImproperlyConfigured(
+            f"{variable} needs the '{module}' package: pip install 'layan[scale]'."
+        )
 
 
 def _env_list(name: str, default: list[str]) -> list[str]:
@@ -172,8 +181,11 @@ DB_VENDOR = "postgresql" if DATABASES["default"]["ENGINE"].endswith("postgresql"
 # --- Tasks ----------------------------------------------------------------------------------
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
-TASK_BACKEND = os.environ.get("LAYAN_TASKS", "rq" if REDIS_URL else "db")
+TASK_BACKEND = os.environ.get("LAYAN_TASKS", "") or ("rq" if REDIS_URL else "db")
+if TASK_BACKEND not in {"db", "rq", "immediate", "dummy"}:
+    raise ImproperlyConfigured("LAYAN_TASKS must be 'db', 'rq', 'immediate' or 'dummy'.")
 if TASK_BACKEND == "rq":
+    _require("django_tasks_rq", "LAYAN_TASKS=rq (or REDIS_URL)")
     INSTALLED_APPS += ["django_rq"]
     # A job may run long (recomputing every open ticket's SLA); RQ's own default is 3 minutes.
     RQ_QUEUES = {
@@ -296,6 +308,8 @@ STORAGES: dict[str, dict[str, Any]] = {
 # check, so objects stay private and no signed URL is ever made.
 LAYAN_S3_BUCKET = os.environ.get("LAYAN_S3_BUCKET", "")
 if LAYAN_S3_BUCKET:
+    _require("storages", "LAYAN_S3_BUCKET")
+    _require("boto3", "LAYAN_S3_BUCKET")
     _s3_endpoint = os.environ.get("LAYAN_S3_ENDPOINT_URL", "")
     STORAGES["default"] = {
         "BACKEND": "storages.backends.s3.S3Storage",

@@ -1,7 +1,9 @@
 """Blobs in an S3-compatible bucket: a local S3 server (moto) stands in for the real one.
 
 The storage settings are the ones `layan/settings.py` builds from LAYAN_S3_* in a fresh
-interpreter, so these tests cover the settings as an operator would write them.
+interpreter, so these tests cover the settings as an operator would write them. Without
+moto_server the tests skip, except when CI=true, where they fail. The server runs in a process
+group of its own and is stopped when the module ends.
 """
 
 from __future__ import annotations
@@ -12,7 +14,6 @@ import json
 import os
 import secrets
 import socket
-import subprocess
 import sys
 import time
 import urllib.error
@@ -36,6 +37,7 @@ from layan.channels.tests.mails import mail
 from layan.core import clock
 from layan.core.blobs import CHUNK, blob_chunks, blob_digest, blob_exists, blob_put, blob_read
 from layan.core.models import blob_storage_name
+from layan.core.tests import processes
 from layan.logbook.bundle import bundle_verify
 from layan.logbook.models import EntryAttachment
 from layan.logbook.verify import logbook_verify
@@ -77,30 +79,23 @@ def s3_endpoint() -> Iterator[str]:
     """A moto S3 server on 127.0.0.1, for this module only."""
     server = Path(sys.executable).with_name("moto_server")
     if not server.exists():
-        if os.environ.get("CI") == "true":
-            pytest.fail("moto_server is required in CI (pip install -e '.[test]')")
-        pytest.skip("moto_server is not installed")
+        processes.unavailable("moto_server", f"{server} is missing (pip install -e '.[test]')")
     port = _free_port()
-    process = subprocess.Popen(
-        [str(server), "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    process = processes.start([str(server), "-H", "127.0.0.1", "-p", str(port)])
     endpoint = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            with urllib.request.urlopen(endpoint + "/moto-api/", timeout=2):
-                break
-        except (urllib.error.URLError, OSError):
-            assert process.poll() is None, "moto_server stopped"
-            assert time.monotonic() < deadline, "moto_server did not start"
-            time.sleep(0.2)
     try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(endpoint + "/moto-api/", timeout=2):
+                    break
+            except (urllib.error.URLError, OSError) as error:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    processes.unavailable("moto_server", f"it did not start: {error}")
+                time.sleep(0.2)
         yield endpoint
     finally:
-        process.terminate()
-        process.wait(timeout=30)
+        processes.stop(process)
 
 
 @pytest.fixture(scope="module")
@@ -136,9 +131,8 @@ def s3_storage_settings(bucket: Bucket, tmp_path_factory: pytest.TempPathFactory
         AWS_ACCESS_KEY_ID=ACCESS_KEY,
         AWS_SECRET_ACCESS_KEY=SECRET_KEY,
     )
-    probe = subprocess.run(
-        [sys.executable, "-c", PROBE], env=env, capture_output=True, text=True, check=True
-    )
+    probe = processes.run([sys.executable, "-c", PROBE], env=env, timeout=60)
+    assert probe.returncode == 0, probe.stderr[-3000:]
     return json.loads(probe.stdout)
 
 

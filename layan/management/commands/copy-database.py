@@ -23,6 +23,15 @@ class Command(BaseCommand):
         parser.add_argument(
             "--batch", type=int, default=5000, help="Rows per round trip (default 5000)."
         )
+        parser.add_argument(
+            "--replace",
+            action="store_true",
+            help=(
+                "Drop every table, view and sequence in the target's schema first, so a "
+                "database that is not empty (e.g. from a copy that stopped) is filled anew. "
+                "What it held is lost."
+            ),
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["batch"] < 1:
@@ -37,14 +46,17 @@ class Command(BaseCommand):
 
         try:
             report = database_copy(
-                target_url=options["to"], batch=options["batch"], progress=progress
+                target_url=options["to"],
+                batch=options["batch"],
+                replace=options["replace"],
+                progress=progress,
             )
         except CopyRefused as error:
             raise CommandError(str(error)) from error
         except CopyFailed as error:
             raise CommandError(
-                f"{error}\nThe target holds the schema only: drop it, create it again, and "
-                "run the copy again."
+                f"{error}\nThe target holds the schema only: drop it and create it again, "
+                "or run the copy again with --replace."
             ) from error
         self.stdout.write(
             self.style.SUCCESS(
