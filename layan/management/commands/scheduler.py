@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import signal
-import time
+import threading
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
@@ -20,19 +20,19 @@ class Command(BaseCommand):
         parser.add_argument("--once", action="store_true", help="Check once and exit.")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        stopping = False
+        # An event rather than a flag: a stop signal ends the wait between checks at once.
+        stopping = threading.Event()
 
         def stop(signum: int, frame: object) -> None:
-            nonlocal stopping
-            stopping = True
+            stopping.set()
 
         signal.signal(signal.SIGINT, stop)
         signal.signal(signal.SIGTERM, stop)
-        while not stopping:
+        while not stopping.is_set():
             close_old_connections()
             started = scheduler_tick(JOBS, now=clock.now())
             for name in started:
                 self.stdout.write(f"enqueued {name}")
             if options["once"]:
                 break
-            time.sleep(options["interval"])
+            stopping.wait(options["interval"])
