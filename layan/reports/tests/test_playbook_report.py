@@ -11,10 +11,11 @@ import pytest
 from django.apps import apps
 from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from layan.core.clock import clock_at
-from layan.customers.tests.factories import CustomerFactory
+from layan.customers.tests.factories import ContactFactory, CustomerFactory, MembershipFactory
 from layan.reports.queries import Period, playbook_report
 from layan.team.models import Role, User
 from layan.team.tests.factories import TeamFactory, UserFactory
@@ -234,6 +235,82 @@ def test_the_playbook_report_query_count_is_pinned(
         assert client.get(reverse("reports:playbook") + f"?{QUERY}&by=owner").status_code == 200
 
 
+@pytest.mark.parametrize("by", ["owner", "team", "tier"])
+def test_the_query_count_does_not_grow_with_complaints_or_groups(
+    client: Client, playbook, by: str
+) -> None:
+    client.force_login(UserFactory(role=Role.MANAGER))
+    url = reverse("reports:playbook") + f"?{QUERY}&by={by}"
+    with CaptureQueriesContext(connection) as before:
+        assert client.get(url).status_code == 200
+    for index, tier in enumerate(["medium", "large", "key", "small"]):
+        owner = UserFactory(role=Role.AGENT)
+        team = TeamFactory(members=[owner])
+        with clock_at(at(100 + index)):
+            ticket = make_ticket(
+                customer=CustomerFactory(revenue_tier=tier),
+                team=team,
+                owner=owner,
+                category="complaint",
+            )
+        stage(ticket, owner, "clarify", 101 + index)
+        assess(ticket, owner, "customer", 102 + index)
+        stage(ticket, owner, "resolve", 103 + index)
+    with CaptureQueriesContext(connection) as after:
+        page = client.get(url)
+    assert page.context["total"].complaints == 7
+    assert len(after.captured_queries) == len(before.captured_queries)
+
+
+def test_a_complaint_reconciled_after_its_resolution_has_no_reconcile_time(playbook) -> None:
+    """Resolved first, then moved to Reconcile: Resolve runs until Reconcile starts; the
+    Reconcile stay starts after the resolution, so it is neither timed nor waiting."""
+    agent = playbook["agent"]
+    with clock_at(at(200)):
+        ticket = make_ticket(category="complaint", owner=agent)
+    assess(ticket, agent, "customer", 201)
+    stage(ticket, agent, "resolve", 202)
+    set_status(ticket, agent, "resolved", 204)
+    stage(ticket, agent, "reconcile", 206)
+    report = playbook_report(Ticket.objects.filter(pk=ticket.pk), period=PERIOD, by="team")
+    rows = {row.stage: row for row in report.stages}
+    assert (rows["resolve"].timed, rows["resolve"].median_seconds) == (1, 4 * HOUR)
+    assert (rows["reconcile"].complaints, rows["reconcile"].timed) == (1, 0)
+    assert rows["reconcile"].current == 0 and rows["reconcile"].median_seconds is None
+    assert (report.total.done, report.total.active, report.total.reconciled) == (1, 0, 1)
+    assert [row.skipped for row in report.stages] == [0, 1, 1, 1, 0, 0]
+
+
+def test_a_period_without_complaints_shows_empty_tables(client: Client) -> None:
+    client.force_login(UserFactory(role=Role.MANAGER))
+    with clock_at(at(0)):
+        make_ticket(category="question")
+    page = client.get(reverse("reports:playbook") + f"?{QUERY}")
+    assert page.status_code == 200
+    report = page.context["report"]
+    assert (report.outcomes, report.groups, page.context["total"].complaints) == ([], [], 0)
+    assert all(
+        (row.complaints, row.timed, row.current, row.median_seconds) == (0, 0, 0, None)
+        for row in report.stages
+    )
+    assert 'colspan="11"' in page.text and 'colspan="7"' in page.text  # the empty-table rows
+    assert 'class="overall"' not in page.text
+
+
+def test_a_question_that_stopped_being_a_complaint_leaves_the_report(playbook) -> None:
+    agent = playbook["agent"]
+    with clock_at(at(300)):
+        ticket = make_ticket(category="complaint", owner=agent)
+    before = playbook_report(Ticket.objects.all(), period=PERIOD, by="team").total.complaints
+    ticket.refresh_from_db()
+    with clock_at(at(301)):
+        services.ticket_update(
+            ticket=ticket, actor=agent, version=ticket.version, category="question"
+        )
+    after = playbook_report(Ticket.objects.all(), period=PERIOD, by="team").total.complaints
+    assert (before, after) == (4, 3)
+
+
 @pytest.mark.parametrize("query", ["since=nonsense", "by=x", "since=2026-03-01&until=2026-02-01"])
 def test_malformed_queries_fall_back_to_defaults(client: Client, query: str) -> None:
     client.force_login(UserFactory(role=Role.MANAGER))
@@ -287,8 +364,21 @@ def all_spells() -> list[tuple[int, str, datetime, datetime | None, int | None]]
 
 
 def test_the_backfill_rebuilds_from_the_logbook_the_spells_the_services_wrote(playbook) -> None:
+    agent = playbook["agent"]
+    customer = CustomerFactory()
+    contact = ContactFactory()
+    MembershipFactory(contact=contact, customer=customer)
+    with clock_at(at(90)):  # a phone complaint: the agent who logged it starts Listen
+        logged, _entry = services.ticket_open(
+            actor=agent,
+            customer=customer,
+            requester=contact,
+            subject="Telepon",
+            category="complaint",
+        )
+    assert StageSpell.objects.get(ticket=logged).entered_by == agent
     written = all_spells()
-    assert len(written) == 13
+    assert len(written) == 14
     assert {spell[4] for spell in written if spell[1] != "listen"} == {
         playbook["agent"].pk,
         playbook["other"].pk,

@@ -7,7 +7,9 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from layan.core.clock import clock_at
@@ -208,6 +210,59 @@ def test_the_satisfaction_report_query_count_is_pinned(
     with django_assert_num_queries(7):
         page = client.get(reverse("reports:satisfaction") + f"?{QUERY}&by=owner")
         assert page.status_code == 200
+
+
+@pytest.mark.parametrize("by", ["owner", "team", "category"])
+def test_the_query_count_does_not_grow_with_surveys_or_groups(
+    client: Client, answers, by: str
+) -> None:
+    client.force_login(UserFactory(role=Role.MANAGER))
+    url = reverse("reports:satisfaction") + f"?{QUERY}&by={by}"
+    with CaptureQueriesContext(connection) as before:
+        assert client.get(url).status_code == 200
+    for day, category in enumerate(["request", "complaint", "question"], start=6):
+        owner = UserFactory(role=Role.AGENT)
+        team = TeamFactory(members=[owner])
+        surveyed(
+            customer=CustomerFactory(),
+            owner=owner,
+            team=team,
+            day=day,
+            category=category,
+            rating=3,
+            comment="Lumayan.",
+        )
+    with CaptureQueriesContext(connection) as after:
+        page = client.get(url)
+    assert (page.context["total"].sent, page.context["total"].answered) == (9, 8)
+    assert len(after.captured_queries) == len(before.captured_queries)
+
+
+def test_a_period_without_surveys_shows_empty_figures(client: Client) -> None:
+    client.force_login(UserFactory(role=Role.MANAGER))
+    page = client.get(reverse("reports:satisfaction") + f"?{QUERY}")
+    assert page.status_code == 200
+    total = page.context["total"]
+    assert (page.context["rows"], page.context["lowest"]) == ([], [])
+    assert (total.sent, total.response_percent, total.average_rating, total.csat_percent) == (
+        0,
+        None,
+        None,
+        None,
+    )
+    assert 'colspan="14"' in page.text and 'class="overall"' not in page.text
+
+
+def test_unanswered_surveys_count_as_sent_only(answers) -> None:
+    """The response rate counts them; the average and CSAT % do not."""
+    rows = satisfaction_summary(Survey.objects.all(), period=PERIOD, by="owner")
+    budi = next(row for row in rows if row.label == "Budi Santoso")
+    assert (budi.sent, budi.answered, budi.response_percent) == (4, 3, 75.0)
+    assert (budi.average_rating, budi.csat_percent, budi.rating_counts) == (
+        4.67,
+        100.0,
+        [0, 0, 0, 1, 2],
+    )
 
 
 @pytest.mark.parametrize("query", ["since=nonsense", "by=<b>", "until=2026-02-30"])

@@ -1,8 +1,9 @@
 """Rebuild the stage spells of existing complaints from their logbooks' stage entries.
 
-A complaint opened as one starts at Listen when the ticket is created, without a stage entry;
-a ticket that became a complaint later has an entry from "" to Listen. Every stage entry ends
-the spell before it and starts the next; the last spell is the current one.
+A complaint opened as one starts at Listen when the ticket is created, without a stage entry
+(entered by whoever logged the ticket, as the opening entry says); a ticket that became a
+complaint later has an entry from "" to Listen. Every stage entry ends the spell before it and
+starts the next; the last spell is the current one.
 """
 
 from django.db import migrations
@@ -10,12 +11,12 @@ from django.db import migrations
 BATCH = 500
 
 
-def spells_of(ticket, entries):
+def spells_of(ticket, entries, opened_by=None):
     """Return [stage, entered_at, left_at, entered_by_id] lists for one ticket, oldest first."""
     pk, stage, created_at = ticket
     spells = []
     if not entries or entries[0][0] != "":
-        spells.append([entries[0][0] if entries else stage, created_at, None, None])
+        spells.append([entries[0][0] if entries else stage, created_at, None, opened_by])
     for _old, new, occurred_at, actor_id in entries:
         if spells:
             spells[-1][2] = occurred_at
@@ -41,16 +42,23 @@ def backfill(apps, schema_editor):
 
 def _write(batch, Entry, StageSpell):
     entries = {chain_id: [] for _pk, chain_id, _stage, _created in batch}
+    opened_by = {}
     stage_entries = (
-        Entry.objects.filter(chain_id__in=list(entries), kind="stage")
+        Entry.objects.filter(chain_id__in=list(entries), kind__in=("stage", "created"))
         .order_by("chain_id", "seq")
-        .values_list("chain_id", "data", "occurred_at", "actor_user_id")
+        .values_list("chain_id", "kind", "data", "occurred_at", "actor_user_id")
     )
-    for chain_id, data, occurred_at, actor_id in stage_entries:
+    for chain_id, kind, data, occurred_at, actor_id in stage_entries:
+        if kind == "created":
+            opened_by[chain_id] = actor_id
+            continue
         entries[chain_id].append((data.get("from", ""), data.get("to", ""), occurred_at, actor_id))
     spells = []
     for pk, chain_id, current, created_at in batch:
-        for stage, entered, left, actor_id in spells_of((pk, current, created_at), entries[chain_id]):
+        ticket = (pk, current, created_at)
+        for stage, entered, left, actor_id in spells_of(
+            ticket, entries[chain_id], opened_by.get(chain_id)
+        ):
             spells.append(
                 StageSpell(
                     ticket_id=pk,
