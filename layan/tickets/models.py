@@ -125,6 +125,10 @@ class Ticket(models.Model):
             models.Index(fields=["requester", "-updated_at"], name="ticket_requester_updated"),
             # inbox sorted by anger: WHERE status IN (...) ORDER BY anger DESC, id DESC
             models.Index(fields=["status", "-anger", "-id"], name="ticket_status_anger"),
+            # reports over a period (SLA, fairness): WHERE created_at >= ? AND created_at < ?
+            models.Index(fields=["created_at"], name="ticket_created"),
+            # playbook report: WHERE category = 'complaint' AND created_at >= ? AND created_at < ?
+            models.Index(fields=["category", "created_at"], name="ticket_category_created"),
         ]
 
     def __str__(self) -> str:
@@ -240,6 +244,8 @@ class Survey(models.Model):
         indexes = [
             # testimonials: WHERE consent = 'given' ORDER BY answered_at DESC
             models.Index(fields=["consent", "-answered_at"], name="survey_consent"),
+            # satisfaction report: WHERE created_at >= ? AND created_at < ?
+            models.Index(fields=["created_at"], name="survey_created"),
         ]
 
     def __str__(self) -> str:
