@@ -5,16 +5,18 @@ Prints one JSON line and appends it to bench/results.jsonl.
 
 from __future__ import annotations
 
-import json
+import argparse
 import os
 import statistics
 import sys
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "layan.settings")
+
+from common import record
 
 from layan.insight.coach import coach_reply, load_rules
 
@@ -44,20 +46,22 @@ def timed(text: str, repeat: int) -> float:
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--repeat", type=int, default=200, help="runs of the typical reply")
+    parser.add_argument("--repeat-pathological", type=int, default=3, help="runs of each draft")
+    options = parser.parse_args()
     started = time.perf_counter()
     load_rules()
     load_ms = (time.perf_counter() - started) * 1000
     figures = {
         "rules_load_ms": round(load_ms, 1),
-        "typical_reply_ms": round(timed(TYPICAL, 200) * 1000, 2),
-        **{f"{name}_ms": round(timed(text, 3) * 1000, 1) for name, text in PATHOLOGICAL.items()},
+        "typical_reply_ms": round(timed(TYPICAL, options.repeat) * 1000, 2),
+        **{
+            f"{name}_ms": round(timed(text, options.repeat_pathological) * 1000, 1)
+            for name, text in PATHOLOGICAL.items()
+        },
     }
-    line = json.dumps(
-        {"bench": "coach", "ts": datetime.now(UTC).isoformat(), "db": None, "figures": figures}
-    )
-    print(line)
-    with (Path(__file__).parent / "results.jsonl").open("a") as handle:
-        handle.write(line + "\n")
+    record("coach", figures)
 
 
 if __name__ == "__main__":

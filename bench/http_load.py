@@ -48,8 +48,11 @@ AGENT = "agus"  # sees his team's tickets and his own
 
 
 @contextmanager
-def gunicorn(env: Mapping[str, str], *, workers: int = 2, threads: int = 4) -> Iterator[int]:
-    """Serve the installation `env` describes on a free local port; yield the port."""
+def gunicorn(
+    env: Mapping[str, str], *, workers: int = 2, threads: int = 4
+) -> Iterator[tuple[int, int]]:
+    """Serve the installation `env` describes on a free local port; yield the port and the
+    master process's id."""
     with socket.socket() as probe:
         probe.bind((HOST, 0))
         port = probe.getsockname()[1]
@@ -79,7 +82,7 @@ def gunicorn(env: Mapping[str, str], *, workers: int = 2, threads: int = 4) -> I
                 if process.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError(f"gunicorn did not start; see {log_path}")
                 time.sleep(0.2)
-            yield port
+            yield port, process.pid
         finally:
             process.terminate()
             try:
@@ -87,6 +90,16 @@ def gunicorn(env: Mapping[str, str], *, workers: int = 2, threads: int = 4) -> I
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+
+
+def workers_rss_mb(master: int) -> list[float]:
+    """Return the resident memory of each worker of a gunicorn master, in MB (Linux)."""
+    sizes = []
+    for child in Path(f"/proc/{master}/task/{master}/children").read_text().split():
+        for line in Path(f"/proc/{child}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                sizes.append(round(int(line.split()[1]) / 1024, 1))
+    return sizes
 
 
 def fetch(
@@ -306,7 +319,7 @@ def load_run(
     """Serve the installation and run every scenario; return figures per scenario and the
     names of scenarios that could not run."""
     load_before = round(os.getloadavg()[0], 2)  # other work on the machine skews every figure
-    with gunicorn(env) as port:
+    with gunicorn(env) as (port, master):
         manager = session_login(port, MANAGER, summary["password"])
         agent = session_login(port, AGENT, summary["password"])
         skipped = []
@@ -330,6 +343,8 @@ def load_run(
                 port, scenario, requests=requests, concurrency=concurrency, seconds=seconds
             )
             print(scenario.name, json.dumps(results[scenario.name]), file=sys.stderr)
+        # After every scenario: what each worker holds once it has served all of them.
+        rss = workers_rss_mb(master)
     ceiling = results.get("ceiling_ping", {}).get("req_per_s") or 0
     ratios = {
         name: round(figures["req_per_s"] / ceiling, 3)
@@ -341,6 +356,7 @@ def load_run(
         "scenarios": results,
         "of_ceiling": ratios,
         "skipped": skipped,
+        "worker_rss_mb": rss,
     }
 
 

@@ -17,10 +17,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import db_label, installation, layan, record
+from common import WORK, db_label, installation, layan, record
 from mailcorpus import generate
-
-CORPUS = Path(__file__).resolve().parent / "corpus"
 
 THREADING = """
 import json, sys, django
@@ -42,13 +40,20 @@ print(json.dumps({"replies": replies, "joined": joined}))
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--count", type=int, default=10_000)
+    parser.add_argument(
+        "--corpus",
+        type=Path,
+        default=WORK / "corpus",
+        help="where archives are generated once and kept (default bench/work/corpus)",
+    )
     options = parser.parse_args()
-    folder = CORPUS / f"mail-{options.count}"
-    if not folder.exists():
-        generate(folder, count=options.count)
+    folder = options.corpus / f"mail-{options.count}"
     manifest = folder.parent / f"{folder.name}.manifest.json"
+    if not manifest.exists():  # written last: a folder without it is an interrupted run
+        generate(folder, count=options.count)
+    expected = json.loads(manifest.read_text())
     with installation() as env:
         before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
         started = time.perf_counter()
@@ -68,12 +73,14 @@ def main() -> None:
     record(
         "ingest",
         {
+            "corpus_messages": expected["messages"],
             "messages": summary["read"],
             "seconds": round(seconds, 1),
             "messages_per_s": round(summary["read"] / seconds, 1),
             "new_tickets": summary["new_tickets"],
             "threaded": summary["threaded"],
             "failed": summary["failed"],
+            "replies": threading["replies"],
             "replies_threaded_pct": round(
                 100 * threading["joined"] / max(threading["replies"], 1), 2
             ),

@@ -6,22 +6,23 @@ evaluation set, repeated; every figure is for a single thread.
 
 from __future__ import annotations
 
-import json
+import argparse
 import resource
 import sys
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(ROOT))
+
+from common import record  # noqa: E402
 
 from layan.insight import analysis  # noqa: E402
 from layan.insight.corpus import read_examples  # noqa: E402
 from layan.insight.normalize import normalize_word  # noqa: E402
 
 MESSAGES = ROOT / "layan/insight/data/written/messages_eval.tsv"
-RESULTS = ROOT / "bench/results.jsonl"
 ROUNDS = 30
 
 
@@ -36,6 +37,9 @@ def rss_kib() -> int:
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--rounds", type=int, default=ROUNDS, help="passes over the messages")
+    rounds = parser.parse_args().rounds
     texts = [example.text for example in read_examples(MESSAGES, "sentiment")]
     before = rss_kib()
     started = time.perf_counter()
@@ -50,7 +54,7 @@ def main() -> None:
     cold_seconds = time.perf_counter() - started
 
     started = time.perf_counter()
-    for _ in range(ROUNDS):
+    for _ in range(rounds):
         for text in texts:
             analysis.analyze(text)
     warm_seconds = time.perf_counter() - started
@@ -60,22 +64,13 @@ def main() -> None:
         "messages": len(texts),
         "mean_chars": round(sum(map(len, texts)) / len(texts), 1),
         "analyze_per_s_cold": round(len(cold) / cold_seconds),
-        "analyze_per_s": round(ROUNDS * len(texts) / warm_seconds),
-        "analyze_us_per_message": round(warm_seconds / (ROUNDS * len(texts)) * 1e6, 1),
+        "analyze_per_s": round(rounds * len(texts) / warm_seconds),
+        "analyze_us_per_message": round(warm_seconds / (rounds * len(texts)) * 1e6, 1),
         "model_load_s": round(load_seconds, 3),
         "rss_added_mib": round((loaded - before) / 1024, 1),
         "artefact_bytes": sum(path.stat().st_size for path in models),
     }
-    line = {
-        "bench": "insight",
-        "ts": datetime.now(UTC).isoformat(timespec="seconds"),
-        "db": None,
-        "figures": figures,
-    }
-    text = json.dumps(line, sort_keys=True)
-    print(text)
-    with RESULTS.open("a", encoding="utf-8") as handle:
-        handle.write(text + "\n")
+    record("insight", figures)
 
 
 if __name__ == "__main__":

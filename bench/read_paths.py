@@ -10,7 +10,12 @@ in process.
    number of SQL statements, and the slowest statement's time; `--explain FILE` also writes
    that statement and its plan (EXPLAIN QUERY PLAN on SQLite, EXPLAIN ANALYZE on PostgreSQL).
 
-    .venv/bin/python bench/read_paths.py --tickets 100000 [--explain plans.txt]
+On SQLite the loaded database is cached under bench/work/ (one file per ticket count, seed,
+schema and generator version) and copied for later runs, so `make bench` does not spend
+minutes regenerating 100,000 tickets each time; `--no-cache` loads afresh. The cached history
+ends on the day the file was built (`until` in the figures). PostgreSQL always loads afresh.
+
+    .venv/bin/python bench/read_paths.py --tickets 100000 [--explain plans.txt] [--no-cache]
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres \\
         .venv/bin/python bench/read_paths.py --tickets 1000000
 """
@@ -18,14 +23,18 @@ in process.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import random
 import re
+import shutil
 import statistics
 import sys
+import tempfile
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -34,8 +43,19 @@ ROOT = BENCH.parent
 sys.path.insert(0, str(BENCH))
 sys.path.insert(0, str(ROOT))
 
-from common import db_label, installation, record  # noqa: E402
-from dataset import child_json, load_into  # noqa: E402
+from common import (  # noqa: E402
+    DATABASE_FILE,
+    WORK,
+    db_label,
+    installation,
+    layan,
+    migrated_template,
+    prune,
+    record,
+    schema_digest,
+    sqlite_copy,
+)
+from dataset import SEED, child_json, load_into  # noqa: E402
 from http_load import AGENT, MANAGER, load_run  # noqa: E402
 
 
@@ -168,6 +188,68 @@ def _in_process(
     return child_json([*arguments, "--runs", str(runs), "--seconds", str(seconds)], env)
 
 
+def cached_dataset(tickets: int) -> tuple[Path, Path]:
+    """Return where the loaded SQLite database of `tickets` tickets and its summary are cached:
+    one file per schema (as migrated, so an edit that leaves the schema alone keeps the cache)
+    and version of the generator."""
+    schema = schema_digest(migrated_template())
+    generator = hashlib.sha256((BENCH / "dataset.py").read_bytes()).hexdigest()[:6]
+    stem = f"dataset-{tickets}-seed{SEED}-{schema[:6]}{generator}"
+    return WORK / f"{stem}.sqlite3", WORK / f"{stem}.json"
+
+
+def upgrade_cached(tickets: int, database: Path, described: Path) -> bool:
+    """Bring a dataset cached under an older schema up to date with `layan migrate`, as a real
+    installation is upgraded, instead of generating it again. Kept only when the result has
+    exactly the schema a fresh migration gives (not so when a migration was edited in place)."""
+    generator = database.stem[-6:]
+    for old in sorted(WORK.glob(f"dataset-{tickets}-seed{SEED}-*{generator}.sqlite3")):
+        if old == database or not old.with_suffix(".json").exists():
+            continue
+        scratch = Path(tempfile.mkdtemp(prefix="layan-bench-upgrade-"))
+        try:
+            sqlite_copy(old, scratch / DATABASE_FILE)
+            env = {**os.environ, "LAYAN_DATA_DIR": str(scratch), "LAYAN_LOG_LEVEL": "WARNING"}
+            env["DJANGO_SETTINGS_MODULE"] = "layan.settings"
+            env.pop("DATABASE_URL", None)
+            layan(["migrate", "--verbosity", "0"], env)
+            if schema_digest(scratch / DATABASE_FILE) != schema_digest(migrated_template()):
+                continue
+            sqlite_copy(scratch / DATABASE_FILE, database)
+            described.write_text(old.with_suffix(".json").read_text())
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+        prune(database)
+        return True
+    return False
+
+
+@contextmanager
+def loaded(tickets: int, *, cache: bool) -> Iterator[tuple[dict[str, str], dict[str, Any], str]]:
+    """Yield an installation holding `tickets` generated tickets, its summary, and how it was
+    obtained: "loaded" (generated now), "cached" (copied from bench/work), "upgraded" (an older
+    cached copy migrated to the current schema) or "built" (generated now and cached)."""
+    if not cache or db_label() != "sqlite":
+        with installation() as env:
+            yield env, load_into(env, tickets=tickets), "loaded"
+        return
+    database, described = cached_dataset(tickets)
+    how = "cached"
+    if not (database.exists() and described.exists()):
+        how = "upgraded" if upgrade_cached(tickets, database, described) else "built"
+    if how != "built":
+        with installation(database) as env:
+            yield env, json.loads(described.read_text()), how
+        return
+    with installation() as env:
+        summary = load_into(env, tickets=tickets)
+        # Cached before any request writes to it.
+        sqlite_copy(Path(env["LAYAN_DATA_DIR"]) / DATABASE_FILE, database)
+        described.write_text(json.dumps(summary))
+        prune(database)
+        yield env, summary, how
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--tickets", type=int, default=100_000)
@@ -175,6 +257,9 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--seconds", type=float, default=60, help="time limit per scenario")
     parser.add_argument("--runs", type=int, default=30, help="per in-process query")
+    parser.add_argument("--only", nargs="*", help="run only these HTTP scenarios")
+    parser.add_argument("--no-http", action="store_true", help="only the in-process queries")
+    parser.add_argument("--no-cache", action="store_true", help="generate the dataset afresh")
     parser.add_argument("--explain", type=Path, help="write the slowest statements' plans here")
     parser.add_argument("--in-process", metavar="SUMMARY", help=argparse.SUPPRESS)
     options = parser.parse_args()
@@ -187,16 +272,18 @@ def main() -> None:
         print(json.dumps(queries_time(summary, runs=options.runs, seconds=options.seconds)))
         return
     started = time.perf_counter()
-    with installation() as env:
-        summary = load_into(env, tickets=options.tickets)
-        loaded = time.perf_counter()
-        http = load_run(
-            env,
-            summary,
-            requests=options.requests,
-            concurrency=options.concurrency,
-            seconds=options.seconds,
-        )
+    with loaded(options.tickets, cache=not options.no_cache) as (env, summary, how):
+        ready = time.perf_counter()
+        http: dict[str, Any] = {}
+        if not options.no_http:
+            http = load_run(
+                env,
+                summary,
+                requests=options.requests,
+                concurrency=options.concurrency,
+                seconds=options.seconds,
+                only=set(options.only or ()),
+            )
         served = time.perf_counter()
         measured = _in_process(env, summary, runs=options.runs, seconds=options.seconds)
         finished = time.perf_counter()
@@ -213,10 +300,14 @@ def main() -> None:
             "tickets": options.tickets,
             "entries": summary["entries"],
             "customers": summary["customers"],
-            "load_seconds": round(loaded - started, 1),
+            "dataset": how,
+            "until": summary["until"],
+            # Generating the dataset (when it was: `dataset` says), or copying the cached one.
+            "load_seconds": round(ready - started, 1),
             "load_rows_per_s": summary["rows_per_s"],
-            "http_seconds": round(served - loaded, 1),
+            "http_seconds": round(served - ready, 1),
             "queries_seconds": round(finished - served, 1),
+            "requests": options.requests,
             "concurrency": options.concurrency,
             **http,
             "in_process": measured["queries"],

@@ -1,7 +1,8 @@
 """SLA at scale: evaluate 100,000 tickets, the periodic scan, and the fairness report.
 
-Runs on a scratch SQLite database (default) or on PostgreSQL when DATABASE_URL is set (a test
-database `test_<name>` is created beside it and dropped afterwards). Tickets and their logbook
+Runs on a scratch SQLite database (default; a copy of the migrated template in bench/work,
+removed afterwards) or on PostgreSQL when DATABASE_URL is set (a database of its own,
+`layan_bench_<random>`, is created beside the one named and dropped afterwards). Tickets and their logbook
 entries are bulk-inserted (the services would take hours for 100,000), with a history shaped
 like the demo's: a first reply, sometimes a wait on the customer and an answer, mostly resolved.
 
@@ -14,9 +15,12 @@ Prints one JSON line and appends it to bench/results.jsonl.
 from __future__ import annotations
 
 import argparse
+import atexit
 import json
 import os
 import random
+import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -25,11 +29,39 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(ROOT))
+
+from common import DATABASE_FILE, db_label, migrated_template, record, sqlite_copy  # noqa: E402
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "layan.settings")
-if not os.environ.get("DATABASE_URL"):
-    os.environ["LAYAN_DATA_DIR"] = tempfile.mkdtemp(prefix="layan-sla-bench-")
+SCRATCH: Path | None = None
+DATABASE = ""  # the PostgreSQL database this run creates and drops
+if os.environ.get("DATABASE_URL", "").startswith("postgres"):
+    DATABASE = f"layan_bench_{os.urandom(4).hex()}"
+    subprocess.run(["createdb", "-h", "127.0.0.1", "-U", "postgres", DATABASE], check=True)
+    os.environ["DATABASE_URL"] = f"{os.environ['DATABASE_URL'].rpartition('/')[0]}/{DATABASE}"
+elif not os.environ.get("DATABASE_URL"):
+    SCRATCH = Path(tempfile.mkdtemp(prefix="layan-sla-bench-"))
+    os.environ["LAYAN_DATA_DIR"] = str(SCRATCH)
+    sqlite_copy(migrated_template(), SCRATCH / DATABASE_FILE)
 os.environ.setdefault("LAYAN_LOG_LEVEL", "ERROR")
+
+
+def cleanup() -> None:
+    """Drop this run's database or data directory (also at exit, whatever stopped the run)."""
+    from django.db import connections
+
+    connections.close_all()
+    if DATABASE:
+        subprocess.run(
+            ["dropdb", "-h", "127.0.0.1", "-U", "postgres", "--if-exists", DATABASE], check=False
+        )
+    if SCRATCH is not None:
+        shutil.rmtree(SCRATCH, ignore_errors=True)
+
+
+atexit.register(cleanup)
 
 import django  # noqa: E402
 
@@ -44,7 +76,6 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.urls import reverse  # noqa: E402
 
-RESULTS = ROOT / "bench/results.jsonl"
 JAKARTA = ZoneInfo("Asia/Jakarta")
 SEED = 2026
 TIERS = [("small", 0.45), ("medium", 0.25), ("large", 0.2), ("key", 0.1)]
@@ -304,13 +335,9 @@ def main() -> None:
 
     # Notices link to tickets: resolve the URLconf now rather than halfway through the run.
     reverse("tickets:inbox")
-    vendor = connection.vendor
-    test_db = None
-    if vendor == "postgresql":
-        test_db = connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
-    else:
-        call_command("migrate", verbosity=0)
     try:
+        # On SQLite nothing to do unless the template is stale.
+        call_command("migrate", verbosity=0)
         now = datetime.now(UTC).replace(microsecond=0)
         _, insert_s = timed(populate, args.tickets, now=now)
         evaluated, evaluate_s = timed(sla_recompute, now=now, only_active=False, alert=False)
@@ -349,14 +376,8 @@ def main() -> None:
         figures["entries"] = Entry.objects.count()
         assert idle.evaluated == 0
     finally:
-        if test_db is not None:
-            connection.creation.destroy_test_db(test_db, verbosity=0)
-    line = json.dumps(
-        {"bench": "sla", "ts": datetime.now(UTC).isoformat(), "db": vendor, "figures": figures}
-    )
-    print(line)
-    with RESULTS.open("a") as handle:
-        handle.write(line + "\n")
+        cleanup()
+    record("sla", figures, db=db_label())
 
 
 if __name__ == "__main__":

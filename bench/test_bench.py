@@ -1,14 +1,20 @@
-"""Tests of the benchmark tools: the generated dataset is valid, the load generator counts right.
+"""Tests of the benchmark tools: the generated dataset is valid, the load generator counts right,
+and every script runs at a tiny size and prints one JSON line of the figures it promises.
 
 .venv/bin/pytest -q bench/test_bench.py
 """
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
 from dataset import (
@@ -22,7 +28,7 @@ from dataset import (
     zipf_exponent,
 )
 from http_load import Scenario, scenario_run
-from run_all import HELPERS, scripts
+from run_all import HELPERS, SIZES, scripts
 
 UNTIL = datetime(2026, 11, 22, tzinfo=UTC)
 
@@ -137,3 +143,107 @@ def test_run_all_finds_every_benchmark_and_no_helper() -> None:
     names = scripts()
     assert {"dataset", "http_load", "read_paths", "logbook_bench"} <= set(names)
     assert not HELPERS & set(names)
+
+
+def test_run_all_gives_every_benchmark_a_size() -> None:
+    """A benchmark without a budget size would run at its full default size in `make bench`."""
+    assert set(scripts()) == set(SIZES)
+
+
+BENCH = Path(__file__).resolve().parent
+HTTP_KEYS = {"load_avg_before", "scenarios", "of_ceiling", "skipped", "worker_rss_mb"}
+SCENARIO_KEYS = {"requests", "errors", "req_per_s", "p50_ms", "p99_ms", "statuses"}
+# Per script: its arguments at a tiny size, the name it records under, the figures it promises.
+SMOKE: dict[str, tuple[list[str], str, set[str]]] = {
+    "coach_bench": (
+        ["--repeat", "3", "--repeat-pathological", "1"],
+        "coach",
+        {"rules_load_ms", "typical_reply_ms", "held_down_key_ms", "repetition_ms"},
+    ),
+    "insight_bench": (
+        ["--rounds", "1"],
+        "insight",
+        {"messages", "analyze_per_s", "analyze_per_s_cold", "model_load_s", "rss_added_mib"},
+    ),
+    "sla_bench": (
+        ["--tickets", "40"],
+        "sla",
+        {"tickets", "insert_s", "evaluate_per_s", "scan_s", "fairness_first_response_s"},
+    ),
+    "logbook_bench": (
+        ["--entries", "100", "--appends", "20"],
+        "logbook",
+        {"append_entries_per_s", "bulk_write_entries_per_s", "verify_ok", "verify_entries_per_s"},
+    ),
+    "ingest_bench": (
+        ["--count", "30"],  # --corpus is added per test
+        "ingest",
+        {"corpus_messages", "messages", "messages_per_s", "failed", "replies_threaded_pct"},
+    ),
+    "dataset": (
+        ["--tickets", "100", "--verify"],
+        "dataset",
+        {"tickets", "entries", "rows_per_s", "tickets_per_s", "verify_ok", "verify_seconds"},
+    ),
+    "http_load": (
+        [
+            *("--tickets", "60", "--requests", "4", "--concurrency", "2"),
+            *("--only", "ceiling_ping", "ticket", "api_create"),
+        ],
+        "http_load",
+        {"tickets", "concurrency", *HTTP_KEYS},
+    ),
+    "read_paths": (
+        ["--tickets", "100", "--runs", "2", "--no-cache", "--no-http"],
+        "read_paths",
+        {"tickets", "entries", "dataset", "load_seconds", "in_process"},
+    ),
+}
+
+
+def test_every_benchmark_has_a_smoke_run() -> None:
+    assert set(SMOKE) == set(scripts())
+
+
+@pytest.mark.parametrize("name", list(SMOKE))
+def test_benchmark_prints_one_json_line(name: str, tmp_path: Path) -> None:
+    """The script runs at a tiny size, prints exactly one JSON line with its figures, and
+    appends that same line to the results file (here a scratch one)."""
+    arguments, bench, keys = SMOKE[name]
+    if name == "ingest_bench":
+        arguments = [*arguments, "--corpus", str(tmp_path / "corpus")]
+    results = tmp_path / "results.jsonl"
+    done = subprocess.run(
+        [sys.executable, str(BENCH / f"{name}.py"), *arguments],
+        env={**os.environ, "LAYAN_BENCH_RESULTS": str(results), "LAYAN_LOG_LEVEL": "WARNING"},
+        cwd=BENCH.parent,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
+    assert len(lines) == 1, done.stdout
+    line = json.loads(lines[0])
+    assert {"bench", "ts", "db", "machine", "figures"} <= line.keys()
+    assert line["bench"] == bench
+    assert keys <= line["figures"].keys(), sorted(line["figures"])
+    assert results.read_text().splitlines() == [lines[0]]
+    figures = line["figures"]
+    if name == "http_load":
+        scenarios = figures["scenarios"]
+        assert set(scenarios) == {"ceiling_ping", "ticket", "api_create"}
+        for item in scenarios.values():
+            assert item.keys() >= SCENARIO_KEYS
+            assert (item["requests"], item["errors"]) == (4, 0)
+        assert figures["of_ceiling"]["api_create"] > 0
+        assert len(figures["worker_rss_mb"]) == 2
+        assert all(size > 20 for size in figures["worker_rss_mb"])
+    if name == "read_paths":
+        assert {"inbox", "search_rare", "view_ticket"} <= figures["in_process"].keys()
+    if name == "ingest_bench":
+        assert figures["messages"] == figures["corpus_messages"] == 30
+        assert figures["failed"] == 0
+    if name in ("dataset", "logbook_bench"):
+        assert figures["verify_ok"] is True
