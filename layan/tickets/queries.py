@@ -8,7 +8,8 @@ import math
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import F, Prefetch, Q, QuerySet
+from django.db.models import BooleanField, F, Prefetch, Q, QuerySet
+from django.db.models.expressions import RawSQL
 from django.http import Http404
 from django.utils.dateparse import parse_datetime
 
@@ -165,6 +166,22 @@ def _after(position: tuple[object, int], order: InboxSort) -> Q:
     return condition
 
 
+def _status_in_literally(statuses: tuple[str, ...]) -> RawSQL:
+    """`status IN ('open', ...)` with the values written in, not bound.
+
+    A partial index is used only when the query repeats its condition, and SQLite cannot match
+    bound parameters against it: the inbox's partial indexes (`ticket_active_*`) need the
+    literal list, in the same order. The values are our own status names, never input.
+    """
+    assert all(status.isidentifier() and status.islower() for status in statuses)
+    listed = ", ".join(f"'{status}'" for status in statuses)
+    column = f'"{Ticket._meta.db_table}"."status"'
+    return RawSQL(f"{column} IN ({listed})", [], output_field=BooleanField())  # noqa: S611
+
+
+ACTIVE_CONDITION = _status_in_literally(tuple(ACTIVE_STATUSES))
+
+
 # Columns of the joined rows that no list shows; the temperament series and evidence are
 # JSON documents that would be decoded for every row.
 _LIST_UNUSED = [
@@ -187,7 +204,9 @@ def inbox_for(
         .select_related("customer", "requester", "owner", "team", "sla")
         .defer(*_LIST_UNUSED)
     )
-    if filters.status in STATUS_GROUPS:
+    if filters.status == "active":
+        tickets = tickets.filter(ACTIVE_CONDITION)
+    elif filters.status in STATUS_GROUPS:
         tickets = tickets.filter(status__in=STATUS_GROUPS[filters.status])
     if filters.owner == "me":
         tickets = tickets.filter(owner=user)
