@@ -139,6 +139,19 @@ class Ticket(models.Model):
                 condition=models.Q(status__in=ACTIVE_STATUSES),
                 name="ticket_active_anger",
             ),
+            # the active inbox of an agent (or of "my tickets"): WHERE (team_id IN (...) OR
+            # owner_id = ?) AND status IN (the active ones) ORDER BY updated_at DESC: each side
+            # of the OR reads only active tickets, already in order
+            models.Index(
+                fields=["team", "-updated_at", "-id"],
+                condition=models.Q(status__in=ACTIVE_STATUSES),
+                name="ticket_active_team",
+            ),
+            models.Index(
+                fields=["owner", "-updated_at", "-id"],
+                condition=models.Q(status__in=ACTIVE_STATUSES),
+                name="ticket_active_owner",
+            ),
             # reports over a period (SLA, fairness): WHERE created_at >= ? AND created_at < ?
             models.Index(fields=["created_at"], name="ticket_created"),
             # playbook report: WHERE category = 'complaint' AND created_at >= ? AND created_at < ?
