@@ -256,18 +256,16 @@ class TicketSla(models.Model):
     def metrics(self) -> list[MetricSla]:
         return [MetricSla(self, name) for name in METRIC_NAMES]
 
-    def due_state_at(self, now: datetime) -> str:
-        """Return the state at `now` of the most urgent running metric (a list's due column)."""
+    def due_state_at(self, now: datetime) -> tuple[str, str]:
+        """Return the state at `now` of the most urgent running metric and its label (a list's
+        due column), or two empty strings."""
         if self.next_due_at is None:
-            return ""
-        states = [
-            m.state_at(now) for m in self.metrics if m.running and m.due_at == self.next_due_at
-        ]
-        return states[0] if states else ""
-
-    def due_state_label_at(self, now: datetime) -> str:
-        state = self.due_state_at(now)
-        return str(StateChoice(state).label) if state else ""
+            return "", ""
+        for metric in self.metrics:
+            if metric.running and metric.due_at == self.next_due_at:
+                state = metric.state_at(now)
+                return state, str(StateChoice(state).label)
+        return "", ""
 
 
 class MetricSla:

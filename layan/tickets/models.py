@@ -124,7 +124,7 @@ class Ticket(models.Model):
             # the inbox's default view, its two orders: WHERE status IN (the active ones)
             # ORDER BY updated_at DESC, id DESC (or anger DESC, id DESC) LIMIT 51. Partial, so a
             # page reads one page of index however many tickets are closed; the query repeats
-            # the condition literally (queries.ACTIVE_CONDITION) for the planner to match it.
+            # the condition literally (queries._status_in_literally) for the planner to match it.
             # No index may start with `status`: SQLite, which keeps no statistics unless asked,
             # would take it for the IN and sort every active ticket (ANALYZE is no cure: with
             # statistics it scans the table for the keyset condition of later pages). Other

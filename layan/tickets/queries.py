@@ -171,15 +171,13 @@ def _status_in_literally(statuses: tuple[str, ...]) -> RawSQL:
 
     A partial index is used only when the query repeats its condition, and SQLite cannot match
     bound parameters against it: the inbox's partial indexes (`ticket_active_*`) need the
-    literal list, in the same order. The values are our own status names, never input.
+    literal list, in the same order as `STATUS_GROUPS["active"]`. The values are our own status
+    names, never input.
     """
     assert all(status.isidentifier() and status.islower() for status in statuses)
     listed = ", ".join(f"'{status}'" for status in statuses)
     column = f'"{Ticket._meta.db_table}"."status"'
     return RawSQL(f"{column} IN ({listed})", [], output_field=BooleanField())  # noqa: S611
-
-
-ACTIVE_CONDITION = _status_in_literally(tuple(ACTIVE_STATUSES))
 
 
 # Columns of the joined rows that no list shows; the temperament series and evidence are
@@ -204,10 +202,8 @@ def inbox_for(
         .select_related("customer", "requester", "owner", "team", "sla")
         .defer(*_LIST_UNUSED)
     )
-    if filters.status == "active":
-        tickets = tickets.filter(ACTIVE_CONDITION)
-    elif filters.status in STATUS_GROUPS:
-        tickets = tickets.filter(status__in=STATUS_GROUPS[filters.status])
+    if filters.status in STATUS_GROUPS:
+        tickets = tickets.filter(_status_in_literally(STATUS_GROUPS[filters.status]))
     if filters.owner == "me":
         tickets = tickets.filter(owner=user)
     elif filters.owner == "none":

@@ -70,7 +70,7 @@ _batched: ContextVar[set[int] | None] = ContextVar("layan_batched_changes", defa
 
 
 @contextmanager
-def changes_batched() -> Iterator[set[int]]:
+def changes_batched() -> Iterator[None]:
     """Let the followers of tickets know once per ticket for a run of writes (an import).
 
     Wrap the run's transaction in it: the tickets the run touches are collected, and when the
@@ -80,7 +80,7 @@ def changes_batched() -> Iterator[set[int]]:
     touched: set[int] = set()
     token = _batched.set(touched)
     try:
-        yield touched
+        yield
     finally:
         _batched.reset(token)
     # Only reached without an error. Tickets opened by a message that was rolled back are gone.

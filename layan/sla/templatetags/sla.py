@@ -8,7 +8,7 @@ from django import template
 from django.utils.translation import gettext as _
 
 from layan.core import clock
-from layan.sla.models import Policy, StateChoice, TicketSla
+from layan.sla.models import Policy, StateChoice
 from layan.sla.queries import ticket_sla
 from layan.team.notifications import notifications_unread_count
 from layan.tickets.models import Priority, Ticket
@@ -29,17 +29,6 @@ def sla_panel(ticket: Ticket) -> dict[str, Any]:
             if metric.state != StateChoice.NOT_APPLICABLE
         ]
     return {"sla": row, "metrics": metrics, "now": now}
-
-
-@register.simple_tag
-def sla_due_state(row: TicketSla | None) -> str:
-    """Return the state of a ticket's most urgent running metric, for a list's due column."""
-    return row.due_state_at(clock.now()) if row is not None else ""
-
-
-@register.filter
-def sla_state_label(state: str) -> str:
-    return str(StateChoice(state).label) if state in StateChoice.values else ""
 
 
 @register.filter
