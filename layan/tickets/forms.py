@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from layan.core.widgets import PlainSelect
 from layan.customers.models import Contact, Customer
 from layan.team.models import Team, User
 from layan.tickets.models import Category, Priority, Status
@@ -21,17 +22,27 @@ STATUS_FILTER_CHOICES = [
 class InboxFilterForm(forms.Form):
     """The inbox's query string. Unknown or malformed values are dropped, never a 500."""
 
-    status = forms.ChoiceField(label=_("Status"), choices=STATUS_FILTER_CHOICES, required=False)
-    owner = forms.ChoiceField(label=_("Owner"), required=False)
-    team = forms.TypedChoiceField(label=_("Team"), required=False, coerce=int, empty_value=None)
+    status = forms.ChoiceField(
+        label=_("Status"), choices=STATUS_FILTER_CHOICES, required=False, widget=PlainSelect
+    )
+    owner = forms.ChoiceField(label=_("Owner"), required=False, widget=PlainSelect)
+    team = forms.TypedChoiceField(
+        label=_("Team"), required=False, coerce=int, empty_value=None, widget=PlainSelect
+    )
     priority = forms.ChoiceField(
-        label=_("Priority"), choices=[("", _("Any priority")), *Priority.choices], required=False
+        label=_("Priority"),
+        choices=[("", _("Any priority")), *Priority.choices],
+        required=False,
+        widget=PlainSelect,
     )
     category = forms.ChoiceField(
-        label=_("Category"), choices=[("", _("Any category")), *Category.choices], required=False
+        label=_("Category"),
+        choices=[("", _("Any category")), *Category.choices],
+        required=False,
+        widget=PlainSelect,
     )
     customer = forms.TypedChoiceField(
-        label=_("Customer"), required=False, coerce=int, empty_value=None
+        label=_("Customer"), required=False, coerce=int, empty_value=None, widget=PlainSelect
     )
     mood = forms.ChoiceField(
         label=_("Mood"),
@@ -41,6 +52,7 @@ class InboxFilterForm(forms.Form):
             ("abusive", _("Abusive language")),
         ],
         required=False,
+        widget=PlainSelect,
     )
     q = forms.CharField(label=_("Search"), required=False, max_length=200, strip=True)
     sort = forms.ChoiceField(
@@ -51,10 +63,16 @@ class InboxFilterForm(forms.Form):
             ("anger", _("Angriest first")),
         ],
         required=False,
+        widget=PlainSelect,
     )
 
     def __init__(
-        self, data: Any, *, owners: list[User], teams: list[Team], customers: list[Customer]
+        self,
+        data: Any,
+        *,
+        owners: list[User],
+        teams: list[Team],
+        customers: list[tuple[int, str]],
     ) -> None:
         super().__init__(data)
         owner_field: Any = self.fields["owner"]
@@ -69,7 +87,7 @@ class InboxFilterForm(forms.Form):
         customer_field: Any = self.fields["customer"]
         customer_field.choices = [
             ("", _("Any customer")),
-            *[(customer.pk, customer.name) for customer in customers],
+            *customers,
         ]
 
     def filters(self) -> InboxFilters:
@@ -100,6 +118,7 @@ class ReplyForm(forms.Form):
         label=_("Then set status"),
         choices=[("", _("Keep status")), *Status.choices],
         required=False,
+        widget=PlainSelect,
     )
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     cite = forms.SlugField(label=_("Cite an SOP"), required=False, max_length=80)
@@ -113,14 +132,22 @@ class NoteForm(forms.Form):
 
 class TicketUpdateForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
-    status = forms.ChoiceField(label=_("Status"), choices=Status.choices)
-    priority = forms.ChoiceField(label=_("Priority"), choices=Priority.choices)
-    category = forms.ChoiceField(label=_("Category"), choices=Category.choices)
+    status = forms.ChoiceField(label=_("Status"), choices=Status.choices, widget=PlainSelect)
+    priority = forms.ChoiceField(label=_("Priority"), choices=Priority.choices, widget=PlainSelect)
+    category = forms.ChoiceField(label=_("Category"), choices=Category.choices, widget=PlainSelect)
     owner = forms.ModelChoiceField(
-        label=_("Owner"), queryset=User.objects.none(), required=False, empty_label=_("Nobody")
+        label=_("Owner"),
+        queryset=User.objects.none(),
+        required=False,
+        empty_label=_("Nobody"),
+        widget=PlainSelect,
     )
     team = forms.ModelChoiceField(
-        label=_("Team"), queryset=Team.objects.none(), required=False, empty_label=_("No team")
+        label=_("Team"),
+        queryset=Team.objects.none(),
+        required=False,
+        empty_label=_("No team"),
+        widget=PlainSelect,
     )
     handover_note = forms.CharField(
         label=_("Handover note"),
@@ -138,20 +165,28 @@ class TicketUpdateForm(forms.Form):
 
 
 class TicketCreateForm(forms.Form):
-    customer = forms.ModelChoiceField(label=_("Customer"), queryset=Customer.objects.none())
-    requester = forms.ModelChoiceField(label=_("Requester"), queryset=Contact.objects.none())
+    customer = forms.ModelChoiceField(
+        label=_("Customer"), queryset=Customer.objects.none(), widget=PlainSelect
+    )
+    requester = forms.ModelChoiceField(
+        label=_("Requester"), queryset=Contact.objects.none(), widget=PlainSelect
+    )
     subject = forms.CharField(label=_("Subject"), max_length=300)
     text = forms.CharField(
         label=_("What the customer said"),
         widget=forms.Textarea(attrs={"rows": 6}),
         max_length=50_000,
     )
-    category = forms.ChoiceField(label=_("Category"), choices=Category.choices)
+    category = forms.ChoiceField(label=_("Category"), choices=Category.choices, widget=PlainSelect)
     priority = forms.ChoiceField(
-        label=_("Priority"), choices=Priority.choices, initial=Priority.NORMAL
+        label=_("Priority"), choices=Priority.choices, initial=Priority.NORMAL, widget=PlainSelect
     )
     team = forms.ModelChoiceField(
-        label=_("Team"), queryset=Team.objects.none(), required=False, empty_label=_("No team")
+        label=_("Team"),
+        queryset=Team.objects.none(),
+        required=False,
+        empty_label=_("No team"),
+        widget=PlainSelect,
     )
 
     def __init__(self, *args: Any, customers: Any, contacts: Any, teams: Any, **kwargs: Any):

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 from layan.core import clock
 from layan.core.blobs import blob_chunks, blob_read
 from layan.core.http import attachment_response_headers, image_type, is_htmx
-from layan.customers.queries import contacts_for, customers_for
+from layan.customers.queries import contacts_for, customer_choices, customers_for
 from layan.logbook.models import Entry, EntryAttachment
 from layan.logbook.services import RedactionRefused, entry_redact
 from layan.logbook.verify import ticket_chain_verified
@@ -63,7 +63,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
     user = staff_user(request)
     owners = list(assignable_owners())
     teams = list(Team.objects.all())
-    customers = list(customers_for(user)[:300])
+    customers = customer_choices(user, selected=request.GET.get("customer"))
     data = request.GET.copy()
     data.setdefault("status", "active")
     form = InboxFilterForm(data, owners=owners, teams=teams, customers=customers)
@@ -445,11 +445,12 @@ def canned_reply(request: HttpRequest, reference: int, canned_id: int) -> HttpRe
 
 def ticket_create(request: HttpRequest) -> HttpResponse:
     user = staff_user(request)
-    customers = customers_for(user)
+    # The pickers list every visible customer and contact: read only what an option shows.
+    customers = customers_for(user).select_related(None).only("pk", "name")
     form = TicketCreateForm(
         request.POST or None,
         customers=customers,
-        contacts=contacts_for(user),
+        contacts=contacts_for(user).only("pk", "name"),
         teams=Team.objects.all(),
         initial={"customer": request.GET.get("customer")},
     )

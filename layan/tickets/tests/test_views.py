@@ -44,6 +44,30 @@ def test_inbox_htmx_request_gets_only_the_list(agent_client: Client, ticket: Tic
     assert "<html" not in response.text
 
 
+def test_inbox_filters_by_a_customer_past_the_choices_limit(
+    agent_client: Client, agent: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The link "all tickets of this customer" filters by that customer even when the
+    customer is not among the first customers the filter lists; a customer the agent may not
+    see is dropped from the filter, not shown."""
+    monkeypatch.setattr("layan.customers.queries.CHOICES_LIMIT", 1)
+    team = TeamFactory(members=[agent])
+    first = make_ticket(team=team, customer=CustomerFactory(name="Aneka Jaya"), subject="Satu")
+    later = make_ticket(team=team, customer=CustomerFactory(name="Zamrud Abadi"), subject="Dua")
+    hidden = make_ticket(customer=CustomerFactory(name="Bukan Urusan"), subject="Tiga")
+    response = agent_client.get(reverse("tickets:inbox"), {"customer": later.customer_id})
+    assert "Dua" in response.text
+    assert "Satu" not in response.text
+    assert f'value="{later.customer_id}" selected' in response.text
+    response = agent_client.get(reverse("tickets:inbox"))
+    assert f'<option value="{first.customer_id}">Aneka Jaya' in response.text
+    assert f'<option value="{later.customer_id}"' not in response.text  # past the limit
+    response = agent_client.get(reverse("tickets:inbox"), {"customer": hidden.customer_id})
+    assert f'<option value="{hidden.customer_id}"' not in response.text
+    assert "Satu" in response.text and "Dua" in response.text  # no filter: every ticket
+    assert first.customer_id != later.customer_id
+
+
 @pytest.mark.parametrize(
     "query",
     [
