@@ -69,7 +69,7 @@ def queries_time(
     from django.test.utils import CaptureQueriesContext
 
     from layan.customers.models import Customer
-    from layan.customers.queries import customers_for
+    from layan.customers.queries import customer_choices
     from layan.team.models import User
     from layan.tickets.queries import (
         InboxFilters,
@@ -98,9 +98,11 @@ def queries_time(
     request_started.disconnect(reset_queries)
     client = Client(HTTP_HOST="127.0.0.1")
     client.force_login(manager)
+    agent_client = Client(HTTP_HOST="127.0.0.1")
+    agent_client.force_login(agent)
 
-    def page(path: str) -> None:
-        response = client.get(path)
+    def page(path: str, *, as_agent: bool = False) -> None:
+        response = (agent_client if as_agent else client).get(path)
         if response.status_code != 200:
             raise RuntimeError(f"{path} answered {response.status_code}")
 
@@ -119,8 +121,10 @@ def queries_time(
             ticket_timeline(ticket_for(manager, references[n % len(references)]))
         ),
         "customer_top_tickets": lambda n: customer_tickets(top, user=manager),
-        "agent_customer_choices": lambda n: list(customers_for(agent)[:300]),
+        "agent_customer_choices": lambda n: customer_choices(agent),
         "view_inbox": lambda n: page("/tickets/"),
+        "view_inbox_agent": lambda n: page("/tickets/", as_agent=True),
+        "view_ticket_create": lambda n: page("/tickets/new/"),
         "view_ticket": lambda n: page(f"/tickets/{references[n % len(references)]}/"),
         "view_customer_top": lambda n: page(f"/customers/{top.pk}/"),
     }
