@@ -260,10 +260,9 @@ def _process(
     if ticket is None and message.auto == AutoKind.AUTO_REPLY:
         # An out-of-office answer to nothing we know opens no ticket.
         return IntakeResult(Outcome.AUTO_REPLY, record.pk, reason="automatic reply to no ticket")
-    data = _entry_data(message, record)
+    data = entry_data(message, record)
     occurred_at = min(message.sent_at, clock.now()) if trust_sent_at and message.sent_at else None
-    # Inline images stay `cid:` references; the page maps them to Layan's own URLs.
-    html = sanitize_html(message.html, cid_url=lambda cid: f"cid:{cid}") if message.html else ""
+    html = entry_html(message)
     attachments = [
         NewAttachment(a.filename, a.content_type, a.payload, a.inline, a.content_id)
         for a in message.attachments
@@ -336,7 +335,13 @@ def _process(
     )
 
 
-def _entry_data(message: InboundMessage, record: InboundRecord) -> dict[str, Any]:
+def entry_html(message: InboundMessage) -> str:
+    """The message's HTML as the logbook keeps it: sanitised; inline images stay `cid:`
+    references, which the page maps to Layan's own URLs."""
+    return sanitize_html(message.html, cid_url=lambda cid: f"cid:{cid}") if message.html else ""
+
+
+def entry_data(message: InboundMessage, record: InboundRecord) -> dict[str, Any]:
     data: dict[str, Any] = {"record": record.pk}
     if message.to:
         data["to"] = [a.address for a in message.to][:20]
@@ -348,13 +353,13 @@ def _entry_data(message: InboundMessage, record: InboundRecord) -> dict[str, Any
         data["defects"] = [str(d)[:200] for d in message.defects][:10]
     if message.sent_at is not None:
         data["sent_at"] = message.sent_at.isoformat()
-    mailing_list = _list_id(message)
+    mailing_list = mailing_list_of(message)
     if mailing_list:
         data["list"] = mailing_list
     return data
 
 
-def _list_id(message: InboundMessage) -> str:
+def mailing_list_of(message: InboundMessage) -> str:
     """The mailing list a message came through (the `<...>` part of List-Id), or ""."""
     for name, value in message.headers:
         if name.lower() == "list-id":
@@ -445,7 +450,7 @@ def _participants(ticket: Ticket) -> set[str]:
 _FAILED_AUTH = re.compile(r"\bdmarc=fail\b", re.IGNORECASE)
 
 
-def _sender_unverified(message: InboundMessage) -> bool:
+def sender_unverified(message: InboundMessage) -> bool:
     """Our receiving MTA said the From address was forged (DMARC failed)."""
     return any(
         name.lower() == "authentication-results" and _FAILED_AUTH.search(value)
@@ -489,25 +494,29 @@ def _find_ticket(
             hint = _ticket(int(token))
             why = "subject token"
     if hint is not None:
-        sender = message.sender.address.lower() if message.sender else ""
-        mailing_list = _list_id(message)
-        participants = _participants(hint)
-        belongs = sender in participants or (
-            bool(mailing_list)
-            and (
-                f"list:{mailing_list}" in participants
-                # A list whose posting address the thread was sent to: "<netdev.vger.kernel.org>"
-                # posts at netdev@vger.kernel.org.
-                or mailing_list.replace(".", "@", 1) in participants
-            )
-        )
-        if belongs and not _sender_unverified(message):
+        if sender_belongs(message, _participants(hint)) and not sender_unverified(message):
             return _usable(hint, why)
         return None, hint, f"{why} from someone outside the ticket"
     related = _same_subject(message, contact)
     if related is not None:
         return None, related, "same subject as a recent ticket"
     return None, None, "new conversation"
+
+
+def sender_belongs(message: InboundMessage, participants: set[str]) -> bool:
+    """Whether the sender is on the ticket whose `participants` (see `_participants`) are given:
+    by address, or through a mailing list the ticket's messages went through."""
+    sender = message.sender.address.lower() if message.sender else ""
+    mailing_list = mailing_list_of(message)
+    return sender in participants or (
+        bool(mailing_list)
+        and (
+            f"list:{mailing_list}" in participants
+            # A list whose posting address the thread was sent to: "<netdev.vger.kernel.org>"
+            # posts at netdev@vger.kernel.org.
+            or mailing_list.replace(".", "@", 1) in participants
+        )
+    )
 
 
 def _usable(ticket: Ticket, why: str) -> tuple[Ticket | None, Ticket | None, str]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -20,16 +20,35 @@ def blob_put(data: bytes) -> Blob:
     identical write reuses, never a row that points at nothing.
     """
     sha = hashlib.sha256(data).hexdigest()
+    _file_put(sha, data)
+    blob = Blob(sha256=sha, size=len(data))
+    # One statement whether or not the row exists (INSERT ... ON CONFLICT DO NOTHING).
+    Blob.objects.bulk_create([blob], ignore_conflicts=True)
+    return blob
+
+
+def blobs_put(items: Sequence[bytes]) -> list[Blob]:
+    """Store many byte strings at once, in one statement for their rows; return their Blob
+    rows in the same order (the same bytes twice give the same row)."""
+    blobs: dict[str, Blob] = {}
+    result = []
+    for data in items:
+        sha = hashlib.sha256(data).hexdigest()
+        if sha not in blobs:
+            _file_put(sha, data)
+            blobs[sha] = Blob(sha256=sha, size=len(data))
+        result.append(blobs[sha])
+    Blob.objects.bulk_create(list(blobs.values()), ignore_conflicts=True)
+    return result
+
+
+def _file_put(sha: str, data: bytes) -> None:
     name = blob_storage_name(sha)
     if not default_storage.exists(name):
         saved = default_storage.save(name, ContentFile(data))
         if saved != name:
             # Another writer stored the same bytes first; keep theirs.
             default_storage.delete(saved)
-    blob = Blob(sha256=sha, size=len(data))
-    # One statement whether or not the row exists (INSERT ... ON CONFLICT DO NOTHING).
-    Blob.objects.bulk_create([blob], ignore_conflicts=True)
-    return blob
 
 
 def blob_read(sha256: str) -> bytes:

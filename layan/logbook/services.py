@@ -45,6 +45,7 @@ from layan.logbook.signing import (
 )
 
 if TYPE_CHECKING:
+    from layan.core.models import Blob
     from layan.customers.models import Contact
     from layan.team.models import User
 
@@ -93,61 +94,110 @@ def entry_append(
         locked = Chain.objects.select_for_update().get(pk=chain.pk)
         raw_blob = blob_put(raw) if raw is not None else None
         stored = [(item, blob_put(item.payload)) for item in attachments]
-        salt = os.urandom(16)
-        if actor_user is not None:
-            actor = f"user:{actor_user.pk}"
-        elif actor_contact is not None:
-            actor = f"contact:{actor_contact.pk}"
-        else:
-            actor = "system"
-        entry = Entry(
+        entry = entry_prepare(
             chain=locked,
-            seq=locked.head_seq + 1,
-            prev_hash=locked.head_hash,
+            now=now,
             kind=kind,
             direction=direction,
             channel=channel,
-            actor=actor,
             actor_user=actor_user,
             actor_contact=actor_contact,
-            occurred_at=occurred_at or now,
-            recorded_at=now,
-            subject=subject[:500],
+            occurred_at=occurred_at,
+            subject=subject,
             text=text,
             html=html,
-            content_salt=salt.hex(),
-            content_sha256=content_digest(salt, entry_content(subject[:500], text, html)),
-            raw=raw_blob,
-            data=dict(data or {}),
-            external_id=external_id[:255],
+            raw_blob=raw_blob,
+            stored=stored,
+            data=data,
+            external_id=external_id,
         )
-        body = entry_body(
-            entry,
-            chain_label=locked.label,
-            attachments=[
-                {"sha256": blob.sha256, "size": blob.size, "name": item.filename}
-                for item, blob in stored
-            ],
-        )
-        entry.body_hash = entry_hash(body)
         entry.save(force_insert=True)
-        EntryAttachment.objects.bulk_create(
-            EntryAttachment(
-                entry=entry,
-                position=position,
-                blob=blob,
-                filename=item.filename[:255],
-                content_type=item.content_type[:127],
-                inline=item.inline,
-                content_id=item.content_id[:255],
-            )
-            for position, (item, blob) in enumerate(stored)
-        )
+        EntryAttachment.objects.bulk_create(entry_attachments(entry, stored))
         Chain.objects.filter(pk=locked.pk).update(
             head_seq=entry.seq, head_hash=entry.body_hash, updated_at=now
         )
         chain.head_seq, chain.head_hash = entry.seq, entry.body_hash
     return entry
+
+
+def entry_prepare(
+    *,
+    chain: Chain,
+    now: datetime,
+    kind: Kind | str,
+    direction: Direction | str,
+    channel: str,
+    actor_user: User | None = None,
+    actor_contact: Contact | None = None,
+    occurred_at: datetime | None = None,
+    subject: str = "",
+    text: str = "",
+    html: str = "",
+    raw_blob: Blob | None = None,
+    stored: Sequence[tuple[NewAttachment, Blob]] = (),
+    data: Mapping[str, Any] | None = None,
+    external_id: str = "",
+) -> Entry:
+    """Return the next entry of `chain`, hashed and unsaved, and move `chain`'s head to it in
+    memory. The caller holds the chain (locked, or created in its own transaction), stores
+    the entry and its attachments (`entry_attachments`), and writes the new head."""
+    salt = os.urandom(16)
+    if actor_user is not None:
+        actor = f"user:{actor_user.pk}"
+    elif actor_contact is not None:
+        actor = f"contact:{actor_contact.pk}"
+    else:
+        actor = "system"
+    entry = Entry(
+        chain=chain,
+        seq=chain.head_seq + 1,
+        prev_hash=chain.head_hash,
+        kind=kind,
+        direction=direction,
+        channel=channel,
+        actor=actor,
+        actor_user=actor_user,
+        actor_contact=actor_contact,
+        occurred_at=occurred_at or now,
+        recorded_at=now,
+        subject=subject[:500],
+        text=text,
+        html=html,
+        content_salt=salt.hex(),
+        content_sha256=content_digest(salt, entry_content(subject[:500], text, html)),
+        raw=raw_blob,
+        data=dict(data or {}),
+        external_id=external_id[:255],
+    )
+    body = entry_body(
+        entry,
+        chain_label=chain.label,
+        attachments=[
+            {"sha256": blob.sha256, "size": blob.size, "name": item.filename}
+            for item, blob in stored
+        ],
+    )
+    entry.body_hash = entry_hash(body)
+    chain.head_seq, chain.head_hash = entry.seq, entry.body_hash
+    return entry
+
+
+def entry_attachments(
+    entry: Entry, stored: Sequence[tuple[NewAttachment, Blob]]
+) -> list[EntryAttachment]:
+    """The attachment rows of a prepared entry, in the order its body lists them."""
+    return [
+        EntryAttachment(
+            entry=entry,
+            position=position,
+            blob=blob,
+            filename=item.filename[:255],
+            content_type=item.content_type[:127],
+            inline=item.inline,
+            content_id=item.content_id[:255],
+        )
+        for position, (item, blob) in enumerate(stored)
+    ]
 
 
 def entry_content(subject: str, text: str, html: str) -> dict[str, str]:

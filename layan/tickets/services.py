@@ -90,6 +90,12 @@ def changes_batched() -> Iterator[None]:
         _changed(ticket_id)
 
 
+def ticket_changed(ticket_id: int) -> None:
+    """Let the apps that follow tickets know that `ticket_id` changed (a write made outside
+    these services, such as an import's set-wise intake); see `_changed`."""
+    _changed(ticket_id)
+
+
 def _changed(ticket_id: int) -> None:
     """After the transaction commits, let the apps that follow tickets (SLA, insight) know.
 

@@ -26,9 +26,16 @@ def tone_record(*, entry: Entry, ticket: Ticket, contact: Contact | None, text: 
 
     The caller copies `anger` (and `abusive`) onto the ticket in the update it makes anyway.
     """
+    tone = tone_build(entry=entry, ticket=ticket, contact=contact, text=text)
+    tone.save(force_insert=True)
+    return tone
+
+
+def tone_build(*, entry: Entry, ticket: Ticket, contact: Contact | None, text: str) -> Tone:
+    """Analyse a customer's message; return its unsaved tone (an import stores many at once)."""
     analysis = analyze(text)
     sentiment = analysis.sentiment.scores
-    return Tone.objects.create(
+    return Tone(
         entry=entry,
         ticket=ticket,
         contact=contact,
