@@ -6,20 +6,27 @@ import io
 import json
 import os
 import sys
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import pytest
 from django.core.management import call_command
+from django.db import transaction
 
 from layan.channels.email.parse import parse_email
 from layan.channels.email.threading import candidate_ids
 from layan.channels.models import InboundRecord, OutboundRecord, Outcome, TicketLink
 from layan.channels.tests.mails import mail
+from layan.core import clock
 from layan.core.blobs import blob_read
+from layan.customers.models import Contact, Identity, Membership
+from layan.customers.services import identity_add
+from layan.customers.tests.factories import ContactFactory
 from layan.logbook.models import Entry, Kind
-from layan.tickets.models import Ticket
+from layan.tickets.models import Ticket, Tone
+from layan.tickets.tests.factories import make_ticket
 
 pytestmark = pytest.mark.django_db
 
@@ -143,75 +150,342 @@ def _thread_archive(folder: Path, *, threads: int = 3, replies: int = 3) -> int:
     return count
 
 
+MODES = [pytest.param([], id="set-wise"), pytest.param(["--per-message"], id="per-message")]
+
+
+@pytest.mark.parametrize("mode", MODES)
 def test_import_mail_in_batches_lets_followers_know_once_per_ticket(
-    tmp_path: Path, settings, django_capture_on_commit_callbacks
+    tmp_path: Path, settings, django_capture_on_commit_callbacks, mode: list[str]
 ) -> None:
     settings.LAYAN_TICKET_CHANGE_TASKS = ["layan.channels.tests.test_commands.RECORDER"]
     _Recorder.calls = []
     total = _thread_archive(tmp_path / "arsip")
     with django_capture_on_commit_callbacks(execute=True):
         summary = json.loads(
-            run("import-mail", str(tmp_path / "arsip"), "--quiet", "--batch", "50")
+            run("import-mail", str(tmp_path / "arsip"), "--quiet", "--batch", "50", *mode)
         )
     assert (summary["read"], summary["new_tickets"], summary["threaded"]) == (total, 3, total - 3)
     assert sorted(_Recorder.calls) == sorted(Ticket.objects.values_list("pk", flat=True))
 
 
+def _break_tone(monkeypatch: pytest.MonkeyPatch, fail: Callable[[Entry], None]) -> None:
+    """Make the tone analysis of a message call `fail(entry)` first, on both intake paths."""
+    from layan.channels import bulk
+    from layan.tickets import tone
+
+    real = tone.tone_build
+
+    def broken(*, entry, ticket, contact, text):  # type: ignore[no-untyped-def]
+        fail(entry)
+        return real(entry=entry, ticket=ticket, contact=contact, text=text)
+
+    monkeypatch.setattr(tone, "tone_build", broken)
+    monkeypatch.setattr(bulk, "tone_build", broken)
+
+
+@pytest.mark.parametrize("mode", MODES)
 def test_one_bad_message_in_a_batch_is_kept_and_the_others_land(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mode: list[str]
 ) -> None:
     total = _thread_archive(tmp_path / "arsip")
-    from layan.channels import intake
 
-    real = intake._find_ticket
-
-    def broken(message, contact):  # type: ignore[no-untyped-def]
-        if message.external_id == "t1-2@contoh.co.id":
+    def fail(entry: Entry) -> None:
+        if entry.external_id == "t1-2@contoh.co.id":
             raise RuntimeError("disk on fire")
-        return real(message, contact)
 
-    monkeypatch.setattr(intake, "_find_ticket", broken)
-    summary = json.loads(run("import-mail", str(tmp_path / "arsip"), "--quiet"))
+    with monkeypatch.context() as patch:
+        _break_tone(patch, fail)
+        summary = json.loads(run("import-mail", str(tmp_path / "arsip"), "--quiet", *mode))
     assert summary["failed"] == 1 and summary["threaded"] == total - 4
     kept = InboundRecord.objects.get(outcome=Outcome.PENDING)
     assert kept.external_id == "t1-2@contoh.co.id" and "disk on fire" in kept.reason
     assert b"t1-2@contoh.co.id" in blob_read(kept.raw_id)
     assert Entry.objects.filter(external_id="t1-2@contoh.co.id").count() == 0
 
-    monkeypatch.setattr(intake, "_find_ticket", real)
-    again = json.loads(run("import-mail", str(tmp_path / "arsip"), "--quiet"))
+    again = json.loads(run("import-mail", str(tmp_path / "arsip"), "--quiet", *mode))
     assert (again["threaded"], again["duplicates"]) == (1, total - 1)
     assert Entry.objects.filter(kind=Kind.MESSAGE).count() == total
 
 
+@pytest.mark.parametrize("mode", MODES)
 def test_a_crash_loses_only_the_batch_in_flight_and_a_rerun_completes_it(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mode: list[str]
 ) -> None:
     total = _thread_archive(tmp_path / "arsip")
-    from layan.channels import intake
-
-    real = intake._find_ticket
     seen: list[str] = []
 
-    def dying(message, contact):  # type: ignore[no-untyped-def]
-        seen.append(message.external_id)
+    def dying(entry: Entry) -> None:
+        seen.append(entry.external_id)
         if len(seen) == 7:
             raise KeyboardInterrupt  # the process is stopped mid-batch
-        return real(message, contact)
 
-    monkeypatch.setattr(intake, "_find_ticket", dying)
-    with pytest.raises(KeyboardInterrupt):
-        run("import-mail", str(tmp_path / "arsip"), "--quiet", "--batch", "5")
+    with monkeypatch.context() as patch:
+        _break_tone(patch, dying)
+        with pytest.raises(KeyboardInterrupt):
+            run("import-mail", str(tmp_path / "arsip"), "--quiet", "--batch", "5", *mode)
     # The first batch of five committed; the second, in flight, left nothing behind.
     assert InboundRecord.objects.count() == 5
     assert Entry.objects.filter(kind=Kind.MESSAGE).count() == 5
 
-    monkeypatch.setattr(intake, "_find_ticket", real)
-    again = json.loads(run("import-mail", str(tmp_path / "arsip"), "--quiet", "--batch", "5"))
+    again = json.loads(
+        run("import-mail", str(tmp_path / "arsip"), "--quiet", "--batch", "5", *mode)
+    )
     assert again["duplicates"] == 5 and again["failed"] == 0
     assert InboundRecord.objects.count() == total
     assert Entry.objects.filter(kind=Kind.MESSAGE).count() == total
     assert Ticket.objects.count() == 3
+
+
+class _Rollback(Exception):
+    pass
+
+
+def _imported(path: Path, *args: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Import `path` inside a transaction that is rolled back afterwards; return the summary
+    and a picture of what it wrote, free of what differs between two runs by nature (keys,
+    salts and hashes, the moment of the import)."""
+    picture: dict[str, Any] = {}
+    summary: dict[str, Any] = {}
+    started = clock.now()
+    try:
+        with transaction.atomic():
+            summary.update(json.loads(run("import-mail", str(path), "--quiet", *args)))
+            picture.update(_picture(started))
+            raise _Rollback
+    except _Rollback:
+        pass
+    summary.pop("seconds"), summary.pop("per_second")
+    return summary, picture
+
+
+def _picture(started: datetime) -> dict[str, Any]:
+    names = dict(Contact.objects.values_list("pk", "name"))
+
+    def moment(value: datetime) -> str:
+        # A message dated in the future is dated by the import's own clock.
+        return "the import's clock" if value >= started else value.isoformat()
+
+    def actor(value: str) -> str:
+        kind, _, key = value.partition(":")
+        return f"contact:{names[int(key)]}" if kind == "contact" else value
+
+    tickets = {}
+    for ticket in Ticket.objects.select_related("customer", "requester").order_by("reference"):
+        entries = [
+            (
+                entry.seq,
+                entry.kind,
+                entry.direction,
+                entry.channel,
+                actor(entry.actor),
+                entry.subject,
+                entry.text,
+                entry.html,
+                {
+                    key: actor(value) if key == "requester" else value
+                    for key, value in entry.data.items()
+                    if key != "record"
+                },
+                entry.external_id,
+                # The "opened" entry is dated by the import's own clock.
+                "" if entry.kind == Kind.CREATED else moment(entry.occurred_at),
+                entry.raw_id,
+                [(a.filename, a.blob_id, a.inline) for a in entry.attachments.order_by("position")],
+            )
+            for entry in Entry.objects.filter(chain=ticket.chain).order_by("seq")
+        ]
+        tones = list(
+            Tone.objects.filter(ticket=ticket)
+            .order_by("entry__seq")
+            .values_list("language", "sentiment", "anger", "abusive", "urgent", "contact__name")
+        )
+        tickets[ticket.reference] = (
+            ticket.subject,
+            ticket.customer.name,
+            ticket.customer.form,
+            ticket.requester.name,
+            ticket.status,
+            ticket.message_count,
+            ticket.anger,
+            ticket.abusive,
+            moment(ticket.last_customer_message_at),
+            moment(ticket.created_at),
+            ticket.channel,
+            entries,
+            tones,
+        )
+    return {
+        "tickets": tickets,
+        "records": sorted(
+            InboundRecord.objects.values_list(
+                "external_id",
+                "content_sha256",
+                "outcome",
+                "reason",
+                "ticket__reference",
+                "entry__seq",
+                "raw_id",
+                "source",
+                "attempts",
+            ),
+            key=repr,
+        ),
+        "identities": sorted(Identity.objects.values_list("kind", "value", "contact__name")),
+        "memberships": sorted(
+            Membership.objects.values_list(
+                "contact__name", "customer__name", "customer__form", "is_primary"
+            )
+        ),
+        "links": sorted(
+            TicketLink.objects.values_list("ticket__reference", "other__reference", "reason")
+        ),
+    }
+
+
+def _varied_archive(folder: Path) -> None:
+    """An archive with every case the two intake paths must agree on."""
+    folder.mkdir()
+    day = datetime(2026, 11, 2, 1, tzinfo=UTC)
+    messages: dict[str, bytes] = {
+        # A conversation with a colleague in copy, who answers, and a picture attached.
+        "a0": mail(message_id="<a0@kopi.co.id>", cc="Budi <budi@kopi.co.id>", date=day),
+        "a1": mail(
+            sender="Budi <budi@kopi.co.id>",
+            message_id="<a1@kopi.co.id>",
+            subject="Re: Kemasan penyok saat diterima",
+            in_reply_to="<a0@kopi.co.id>",
+            references="<a0@kopi.co.id>",
+            date=day.replace(hour=2),
+            attachments=[("foto.jpg", "image/jpeg", b"\xff\xd8\xff gambar")],
+        ),
+        "a2": mail(
+            message_id="<a2@kopi.co.id>",
+            subject="Re: Kemasan penyok saat diterima",
+            body="Bodoh sekali pelayanannya, sudah seminggu tidak ada kabar!!!",
+            in_reply_to="<a1@kopi.co.id>",
+            references="<a0@kopi.co.id> <a1@kopi.co.id>",
+            date=day.replace(hour=5),
+            html="<p>Bodoh sekali <b>pelayanannya</b><img src=cid:x1></p>",
+        ),
+        # A stranger answers: a new ticket linked to the first.
+        "a3": mail(
+            sender="Orang Lain <lain@contoh.com>",
+            message_id="<a3@contoh.com>",
+            subject="Re: Kemasan penyok saat diterima",
+            in_reply_to="<a0@kopi.co.id>",
+            date=day.replace(hour=6),
+        ),
+        # The same person, the same subject, no reference: "possibly related".
+        "a4": mail(message_id="<a4@kopi.co.id>", date=day.replace(hour=7)),
+        # An out-of-office answer inside the conversation, and one to nothing.
+        "a5": mail(
+            sender="Budi <budi@kopi.co.id>",
+            message_id="<a5@kopi.co.id>",
+            subject="Auto: Kemasan penyok",
+            in_reply_to="<a2@kopi.co.id>",
+            headers={"Auto-Submitted": "auto-replied"},
+            date=day.replace(hour=8),
+        ),
+        "a6": mail(
+            sender="Cuti <cuti@kantor.id>",
+            message_id="<a6@kantor.id>",
+            subject="Out of office",
+            headers={"Auto-Submitted": "auto-replied"},
+            date=day.replace(hour=8, minute=5),
+        ),
+        # The same file twice, and the same Message-ID over other content.
+        "b0": mail(
+            sender="Rina <rina@toko.id>",
+            message_id="<b0@toko.id>",
+            subject="Invoice INV-2026-0042 dobel",
+            body="Tagihan kami tercatat dua kali.",
+            date=day.replace(hour=9),
+        ),
+        "b1": mail(
+            sender="Rina <rina@toko.id>",
+            message_id="<b0@toko.id>",
+            subject="Invoice INV-2026-0042 dobel",
+            body="Tagihan kami tercatat dua kali. Mohon dicek lagi.",
+            date=day.replace(hour=9, minute=1),
+        ),
+        # A token of a ticket that does not exist, and an answer across batches.
+        "b2": mail(
+            sender="Rina <rina@toko.id>",
+            message_id="<b2@toko.id>",
+            subject="[#987654] Pengiriman ulang",
+            date=day.replace(hour=10),
+        ),
+        "b3": mail(
+            sender="Rina <rina@toko.id>",
+            message_id="<b3@toko.id>",
+            subject="Re: Invoice INV-2026-0042 dobel",
+            in_reply_to="<b0@toko.id>",
+            date=day.replace(day=5),
+        ),
+        # A mailing list: a member who was not addressed answers through the list.
+        "c0": mail(
+            sender="Ketua <ketua@komunitas.id>",
+            to="Layan <cs@layan.test>",
+            cc="Milis <milis@komunitas.id>",
+            message_id="<c0@komunitas.id>",
+            subject="Jadwal pelatihan",
+            headers={"List-Id": "Milis Komunitas <milis.komunitas.id>"},
+            date=day.replace(day=6),
+        ),
+        "c1": mail(
+            sender="Anggota <anggota@komunitas.id>",
+            to="Milis <milis@komunitas.id>",
+            message_id="<c1@komunitas.id>",
+            subject="Re: Jadwal pelatihan",
+            in_reply_to="<c0@komunitas.id>",
+            headers={"List-Id": "Milis Komunitas <milis.komunitas.id>"},
+            date=day.replace(day=6, hour=3),
+        ),
+        # A known customer writes in, and answers themselves.
+        "d0": mail(
+            sender="Dewi Lama <dewi@pelanggan.id>",
+            message_id="<d0@pelanggan.id>",
+            subject="Minta penawaran",
+            date=day.replace(day=7),
+        ),
+        "d1": mail(
+            sender="Dewi Lama <dewi@pelanggan.id>",
+            message_id="<d1@pelanggan.id>",
+            subject="Re: Minta penawaran",
+            in_reply_to="<d0@pelanggan.id>",
+            date=day.replace(day=7, hour=4),
+        ),
+        # No Message-ID, no sender, and bytes that are not mail at all.
+        "e0": mail(message_id="", sender="Tanpa Id <tanpa@id.id>", date=day.replace(day=8)),
+        "e1": b"Subject: siapa?\r\n\r\nTanpa pengirim.\r\n",
+        "e2": b"\x00\x01\x02 bukan surat",
+    }
+    for name, raw in messages.items():
+        (folder / f"{name}.eml").write_bytes(raw)
+    (folder / "b0-again.eml").write_bytes(messages["b0"])
+
+
+@pytest.mark.parametrize("batch", ["1000", "3"])
+def test_set_wise_and_per_message_imports_write_the_same_records(
+    tmp_path: Path, batch: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The set-wise intake writes what the live intake writes for the same archive."""
+    _varied_archive(tmp_path / "arsip")
+    identity_add(
+        contact=make_ticket(
+            requester=ContactFactory(name="Dewi Lama"), subject="Kontrak lama"
+        ).requester,
+        kind="email",
+        value="dewi@pelanggan.id",
+    )
+    fast, fast_picture = _imported(tmp_path / "arsip", "--batch", batch)
+    slow, slow_picture = _imported(tmp_path / "arsip", "--batch", batch, "--per-message")
+    assert fast == slow
+    assert fast["read"] == 19 and fast["duplicates"] >= 1 and fast["kept_raw"] >= 1
+    assert fast_picture == slow_picture
+    # Both paths of the set-wise intake had their share of the archive.
+    last = [r for r in caplog.records if r.getMessage() == "intake_batch"][-1]
+    assert (last.fast, last.slow) == (5, 14)
 
 
 @pytest.mark.corpus
@@ -256,3 +530,16 @@ def test_every_shared_message_is_an_entry_or_kept_raw_and_lkml_threads_follow_re
     assert joined / total >= 0.95
     assert joined + linked == total
     assert Entry.objects.filter(kind=Kind.MESSAGE).count() >= 450
+
+
+@pytest.mark.corpus
+@pytest.mark.slow
+def test_both_intake_paths_agree_on_the_shared_mail() -> None:
+    """Real mail (bounces, lists, odd charsets, broken messages): the same records either way."""
+    mail_dir = SHARED / "mail"
+    if not mail_dir.is_dir():
+        pytest.skip(f"shared mail corpus not found at {mail_dir}")
+    fast, fast_picture = _imported(mail_dir, "--batch", "100")
+    slow, slow_picture = _imported(mail_dir, "--batch", "100", "--per-message")
+    assert fast == slow
+    assert fast_picture == slow_picture
