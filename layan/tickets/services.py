@@ -67,6 +67,7 @@ def changes_quiet() -> Iterator[None]:
 
 
 _batched: ContextVar[set[int] | None] = ContextVar("layan_batched_changes", default=None)
+CHANGES_PER_TASK = 200  # tickets handed to one follow-up task by `changes_batched`
 
 
 @contextmanager
@@ -74,8 +75,9 @@ def changes_batched() -> Iterator[None]:
     """Let the followers of tickets know once per ticket for a run of writes (an import).
 
     Wrap the run's transaction in it: the tickets the run touches are collected, and when the
-    block ends without an error, each ticket that still exists gets its follow-up tasks once,
-    after the commit, instead of once per message.
+    block ends without an error, each ticket that still exists gets its follow-up work once,
+    after the commit, instead of once per message: one task per follower and per slice of
+    `CHANGES_PER_TASK` tickets (`tickets_changed_task`).
     """
     touched: set[int] = set()
     token = _batched.set(touched)
@@ -84,10 +86,18 @@ def changes_batched() -> Iterator[None]:
     finally:
         _batched.reset(token)
     # Only reached without an error. Tickets opened by a message that was rolled back are gone.
-    for ticket_id in (
-        Ticket.objects.filter(pk__in=touched).order_by("pk").values_list("pk", flat=True)
-    ):
-        _changed(ticket_id)
+    ids = list(Ticket.objects.filter(pk__in=touched).order_by("pk").values_list("pk", flat=True))
+    if _quiet.get() or not ids:
+        return
+    from layan.tickets.tasks import tickets_changed_task
+
+    # One task per follower and per slice of tickets, not one per ticket: an import's worker
+    # then spends its time on the follow-up work, not on thousands of queue rows.
+    for path in settings.LAYAN_TICKET_CHANGE_TASKS:
+        for start in range(0, len(ids), CHANGES_PER_TASK):
+            transaction.on_commit(
+                partial(tickets_changed_task.enqueue, path, ids[start : start + CHANGES_PER_TASK])
+            )
 
 
 def ticket_changed(ticket_id: int) -> None:
