@@ -690,14 +690,22 @@ def _order_url(number: int) -> str:
 def _message_signals(customer: Customer) -> list[Signal]:
     """Read the customer's newest inbound messages (tickets and orders) for price comparisons
     and abuse."""
+    # The chains to read: the customer's orders, and the tickets with their latest customer
+    # message newest, twice as many as the messages wanted. The newest messages lie in those
+    # tickets (each of the others has a last message older than theirs); a ticket whose newest
+    # messages have no text could push one out, which a margin of twice covers in practice.
+    # One literal list of chains is read through the entries' chain index; a condition on
+    # the customer's tickets as a subquery made PostgreSQL scan every entry (0.9 s at a million
+    # tickets for a customer with 20,000 of them).
+    tickets = (
+        _ticket_model()
+        .objects.filter(customer=customer, last_customer_message_at__isnull=False)
+        .order_by("-last_customer_message_at")
+        .values_list("chain_id", flat=True)[: 2 * SIGNAL_MESSAGES]
+    )
+    chains = [*tickets, *Order.objects.filter(customer=customer).values_list("chain_id", flat=True)]
     rows = (
-        Entry.objects.filter(direction=Direction.IN)
-        # Two IN lists of chains, each served by an index, rather than a condition on the
-        # joined ticket or order, which would read every chain of the installation.
-        .filter(
-            Q(chain_id__in=_ticket_model().objects.filter(customer=customer).values("chain_id"))
-            | Q(chain_id__in=Order.objects.filter(customer=customer).values("chain_id"))
-        )
+        Entry.objects.filter(direction=Direction.IN, chain_id__in=chains)
         .exclude(text="")
         .order_by("-occurred_at", "-pk")
         .values_list(
