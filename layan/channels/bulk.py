@@ -26,10 +26,15 @@ counters. A test imports one archive both ways and compares them.
 from __future__ import annotations
 
 import logging
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any, cast
 
 from django.conf import settings
+from django.db import connection
+from django.db.models import Field, Model
 from django.utils.translation import gettext as _
 
 from layan.channels.email.fingerprint import content_fingerprint
@@ -58,6 +63,7 @@ from layan.core.blobs import blobs_put
 from layan.core.counters import counter_take
 from layan.core.identity import InvalidIdentity, identity_normalise
 from layan.customers.models import Contact, Customer, CustomerForm, Identity, Membership
+from layan.insight.analysis import Analysis
 from layan.logbook.chain import GENESIS
 from layan.logbook.models import Chain, Direction, Entry, EntryAttachment, Kind
 from layan.logbook.services import NewAttachment, entry_attachments, entry_prepare
@@ -91,6 +97,31 @@ class _Plan:
     opens: bool
     why: str
     occurred_at: datetime | None = None
+    analysis: Analysis | None = None  # of the message's text, analysed ahead
+
+
+# What the intake remembers of earlier batches, so that memory stays bounded on any archive:
+# the most recent Message-IDs and senders. What it forgot goes through `receive`, which reads
+# the database, so forgetting costs time, never correctness.
+THREADS_KEPT = 20_000
+CONTACTS_KEPT = 20_000
+
+
+class _Recent[K, V](OrderedDict[K, V]):
+    """A map of at most `limit` items that drops the least recently written first."""
+
+    def __init__(self, limit: int, dropped: Callable[[V], None] | None = None) -> None:
+        super().__init__()
+        self.limit = limit
+        self.dropped = dropped
+
+    def __setitem__(self, key: K, value: V) -> None:
+        super().__setitem__(key, value)
+        self.move_to_end(key)
+        while len(self) > self.limit:
+            _key, old = self.popitem(last=False)
+            if self.dropped is not None:
+                self.dropped(old)
 
 
 @dataclass
@@ -99,16 +130,25 @@ class BulkIntake:
 
     session: IntakeSession
     # Message-IDs written by this import → the ticket they are on.
-    threads: dict[str, _Thread] = field(default_factory=dict)
-    # Addresses (kind, normalised) → contact. The contact objects stay the same for the
-    # whole import, so the two maps below are keyed by `id(contact)`.
-    contacts: dict[tuple[str, str], Contact] = field(default_factory=dict)
+    threads: _Recent[str, _Thread] = field(default_factory=lambda: _Recent(THREADS_KEPT))
+    # Addresses (kind, normalised) → contact. The contact objects stay the same while they are
+    # remembered, so the two maps below are keyed by `id(contact)`.
+    contacts: _Recent[tuple[str, str], Contact] = field(init=False)
     # The contacts this import created → their individual customer (None until they open a
     # ticket), and the subjects (normalised) of the tickets they opened in this import.
     newcomers: dict[int, Customer | None] = field(default_factory=dict)
     subjects: dict[int, set[str]] = field(default_factory=dict)
     fast: int = 0
     slow: int = 0
+
+    def __post_init__(self) -> None:
+        self.contacts = _Recent(CONTACTS_KEPT, dropped=self._contact_dropped)
+
+    def _contact_dropped(self, contact: Contact) -> None:
+        # Read again later from the database, as someone known: `receive` takes their new
+        # conversations.
+        self.newcomers.pop(id(contact), None)
+        self.subjects.pop(id(contact), None)
 
     def forget(self) -> None:
         """Drop everything learnt: after a batch was rolled back, none of it is certain."""
@@ -117,8 +157,17 @@ class BulkIntake:
         self.newcomers.clear()
         self.subjects.clear()
 
-    def take(self, batch: list[tuple[str, Message]]) -> list[Outcome]:
-        """Take a batch of (label, message) inside the caller's transaction; return outcomes."""
+    def take(
+        self,
+        batch: list[tuple[str, Message]],
+        analyses: Sequence[Analysis | None] | None = None,
+    ) -> list[Outcome]:
+        """Take a batch of (label, message) inside the caller's transaction; return outcomes.
+
+        `analyses` are the messages' texts analysed ahead (by `prepare`), where available."""
+        # Nothing the batch itself needs is forgotten while it is taken.
+        self.threads.limit = max(THREADS_KEPT, 4 * len(batch))
+        self.contacts.limit = max(CONTACTS_KEPT, 4 * len(batch))
         now = clock.now()
         self._recheck_threads(batch)
         known_ids, recorded, outbound = self._prefetch(batch)
@@ -126,8 +175,10 @@ class BulkIntake:
         outcomes: list[Outcome] = []
         pending: list[_Plan] = []
         seen: set[str] = set()
-        for label, message in batch:
+        for position, (label, message) in enumerate(batch):
             plan = self._plan(label, message, now, known_ids, recorded, outbound, seen)
+            if plan is not None and analyses is not None:
+                plan.analysis = analyses[position]
             if isinstance(message, InboundMessage) and message.external_id:
                 seen.add(message.external_id)
             if plan is not None:
@@ -433,6 +484,7 @@ class BulkIntake:
                 ticket=ticket,
                 contact=plan.contact,
                 text=message.text or (ticket.subject if plan.opens else message.subject),
+                analysis=plan.analysis if message.text else None,
             )
             tones.append(tone)
             ticket.last_customer_message_at = entry.occurred_at
@@ -442,17 +494,20 @@ class BulkIntake:
             ticket.abusive = ticket.abusive or tone.abusive
             touched[ticket.pk] = thread
         Entry.objects.bulk_create(entries)
+        for record in records:
+            record.entry_id = record.entry.pk if record.entry else None
         EntryAttachment.objects.bulk_create(attachments)
         Tone.objects.bulk_create(tones)
-        InboundRecord.objects.bulk_update(records, ["entry"])
-        Ticket.objects.bulk_update(
-            [thread.ticket for thread in touched.values()],
+        _update_rows(InboundRecord, ["entry"], records)
+        _update_rows(
+            Ticket,
             ["last_customer_message_at", "updated_at", "message_count", "anger", "abusive"],
+            [thread.ticket for thread in touched.values()],
         )
         for thread in touched.values():
             thread.chain.updated_at = now
-        Chain.objects.bulk_update(
-            [thread.chain for thread in touched.values()], ["head_seq", "head_hash", "updated_at"]
+        _update_rows(
+            Chain, ["head_seq", "head_hash", "updated_at"], [t.chain for t in touched.values()]
         )
         for pk in touched:
             ticket_changed(pk)
@@ -534,6 +589,30 @@ class BulkIntake:
             if found is not None:
                 self.contacts[key] = found.contact
         return outcome
+
+
+def _update_rows(model: type[Model], fields: list[str], rows: list[Any]) -> None:
+    """Write `fields` of each row by its key: one statement run for every row by the driver
+    (`bulk_update` builds a CASE expression per field and row, slower than the work itself)."""
+    if not rows:
+        return
+    meta = model._meta
+    quote = connection.ops.quote_name
+    columns = [cast(Field[Any, Any], meta.get_field(name)) for name in fields]
+    assert meta.pk is not None
+    # Table and column names come from the model, never from input.
+    sql = "UPDATE {} SET {} WHERE {} = %s".format(  # noqa: S608
+        quote(meta.db_table),
+        ", ".join(f"{quote(str(column.column))} = %s" for column in columns),
+        quote(str(meta.pk.column)),
+    )
+    values = [
+        [column.get_db_prep_save(getattr(row, column.attname), connection) for column in columns]
+        + [row.pk]
+        for row in rows
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, values)
 
 
 def _sender_key(message: Message) -> tuple[str, str] | None:

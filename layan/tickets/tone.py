@@ -11,7 +11,7 @@ import logging
 
 from layan.core import clock
 from layan.customers.models import Contact, Customer
-from layan.insight.analysis import analyze
+from layan.insight.analysis import Analysis, analyze
 from layan.insight.temperament import MessageTone, temperament_assess
 from layan.logbook.models import Entry
 from layan.tickets.models import ANGRY_AT, Ticket, Tone
@@ -31,9 +31,18 @@ def tone_record(*, entry: Entry, ticket: Ticket, contact: Contact | None, text: 
     return tone
 
 
-def tone_build(*, entry: Entry, ticket: Ticket, contact: Contact | None, text: str) -> Tone:
-    """Analyse a customer's message; return its unsaved tone (an import stores many at once)."""
-    analysis = analyze(text)
+def tone_build(
+    *,
+    entry: Entry,
+    ticket: Ticket,
+    contact: Contact | None,
+    text: str,
+    analysis: Analysis | None = None,
+) -> Tone:
+    """Analyse a customer's message; return its unsaved tone (an import stores many at once).
+
+    `analysis` is `text` analysed ahead of time (in another process), if it was."""
+    analysis = analysis or analyze(text)
     sentiment = analysis.sentiment.scores
     return Tone(
         entry=entry,

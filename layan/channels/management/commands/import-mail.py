@@ -24,7 +24,9 @@ from layan.channels.email.parse import parse_email
 from layan.channels.email.sources import iter_messages, read_message
 from layan.channels.intake import IntakeSession, intake_failed, receive
 from layan.channels.models import Outcome
+from layan.channels.prepare import POOL_AFTER, Prepared, Preparer, default_jobs
 from layan.channels.types import InboundMessage, ParseFailure
+from layan.insight.analysis import Analysis
 from layan.tickets.services import changes_batched
 
 logger = logging.getLogger(__name__)
@@ -64,6 +66,14 @@ class Command(BaseCommand):
             "result). By default the plain messages of a batch are written set-wise.",
         )
         parser.add_argument(
+            "--jobs",
+            type=int,
+            default=None,
+            help="Worker processes that parse and analyse the next batch (default: one per "
+            "other core, at most four; 0: none). They start once the archive passes "
+            f"{POOL_AFTER} messages.",
+        )
+        parser.add_argument(
             "--window",
             type=int,
             default=50_000,
@@ -80,18 +90,24 @@ class Command(BaseCommand):
         session = IntakeSession()
         bulk = None if options["per_message"] else BulkIntake(session)
         messages = _in_date_order(path, window=options["window"])
-        while batch := list(islice(messages, max(options["batch"], 1))):
-            parsed = [(label, _parse(raw)) for label, raw in batch]
-            for outcome in _take(parsed, session, bulk):
-                tally[SUMMARY_KEYS[outcome]] += 1
-            tally["read"] += len(batch)
-            if progress:
-                rate = tally["read"] / max(time.perf_counter() - started, 1e-9)
-                sys.stderr.write(
-                    f"\r{tally['read']} read · {tally['new_tickets']} new · "
-                    f"{tally['threaded']} threaded · {rate:,.0f}/s "
-                )
-                sys.stderr.flush()
+        size = max(options["batch"], 1)
+        jobs = default_jobs() if options["jobs"] is None else max(options["jobs"], 0)
+        preparer = Preparer(jobs=jobs, max_attachment_bytes=settings.LAYAN_MAX_ATTACHMENT_BYTES)
+        try:
+            # While one batch is taken in, the next is parsed and analysed by the workers.
+            batch = list(islice(messages, size))
+            pending = preparer.submit([raw for _label, raw in batch])
+            while batch:
+                following = list(islice(messages, size))
+                upcoming = preparer.submit([raw for _label, raw in following])
+                prepared = [
+                    ready or _prepare_here(raw)
+                    for (_label, raw), ready in zip(batch, pending.result(), strict=True)
+                ]
+                self._take_batch(batch, prepared, session, bulk, tally, started, progress)
+                batch, pending = following, upcoming
+        finally:
+            preparer.close()
         seconds = time.perf_counter() - started
         if progress:
             sys.stderr.write("\n")
@@ -103,13 +119,40 @@ class Command(BaseCommand):
         }
         self.stdout.write(json.dumps(summary))
 
+    def _take_batch(
+        self,
+        batch: list[tuple[str, bytes]],
+        prepared: list[Prepared],
+        session: IntakeSession,
+        bulk: BulkIntake | None,
+        tally: Counter[str],
+        started: float,
+        progress: bool,
+    ) -> None:
+        parsed = [
+            (label, ready.message) for (label, _raw), ready in zip(batch, prepared, strict=True)
+        ]
+        analyses = [ready.analysis for ready in prepared]
+        for outcome in _take(parsed, analyses, session, bulk):
+            tally[SUMMARY_KEYS[outcome]] += 1
+        tally["read"] += len(batch)
+        if progress:
+            rate = tally["read"] / max(time.perf_counter() - started, 1e-9)
+            sys.stderr.write(
+                f"\r{tally['read']} read · {tally['new_tickets']} new · "
+                f"{tally['threaded']} threaded · {rate:,.0f}/s "
+            )
+            sys.stderr.flush()
 
-def _parse(raw: bytes) -> InboundMessage | ParseFailure:
-    return parse_email(raw, max_attachment_bytes=settings.LAYAN_MAX_ATTACHMENT_BYTES)
+
+def _prepare_here(raw: bytes) -> Prepared:
+    message = parse_email(raw, max_attachment_bytes=settings.LAYAN_MAX_ATTACHMENT_BYTES)
+    return Prepared(message, None)
 
 
 def _take(
     parsed: list[tuple[str, InboundMessage | ParseFailure]],
+    analyses: list[Analysis | None],
     session: IntakeSession,
     bulk: BulkIntake | None,
 ) -> list[Outcome]:
@@ -120,7 +163,7 @@ def _take(
     if bulk is not None:
         try:
             with changes_batched(), transaction.atomic():
-                return bulk.take(parsed)
+                return bulk.take(parsed, analyses)
         except Exception as error:  # the batch is rolled back; take it again one by one
             bulk.forget()
             logger.warning("import_batch_retried", extra={"error": repr(error)[:300]})
