@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 import logging
 import math
+import re
 import sys
 import time
 from collections import Counter
 from collections.abc import Iterator
-from email.parser import BytesHeaderParser
 from email.utils import parsedate_to_datetime
 from itertools import islice
 from pathlib import Path
@@ -208,10 +208,19 @@ def _replay(batch: list[tuple[float, int, str]]) -> Iterator[tuple[str, bytes]]:
         yield label, read_message(label)
 
 
+# The Date header (any case) with its folded continuation lines, in the head of a message.
+_DATE = re.compile(rb"^date:[ \t]*(.*(?:\r?\n[ \t].*)*)", re.IGNORECASE | re.MULTILINE)
+
+
 def _sent_timestamp(raw: bytes) -> float:
+    """The message's Date as a timestamp (inf when it has none or it cannot be read). Only the
+    head is searched, and only for that header: this runs for every message of an archive."""
     head = raw[:65536].split(b"\n\n", 1)[0].split(b"\r\n\r\n", 1)[0]
+    found = _DATE.search(head)
+    if found is None:
+        return math.inf
+    value = " ".join(found.group(1).decode("latin-1").split())
     try:
-        value = BytesHeaderParser().parsebytes(head).get("Date", "")
-        return parsedate_to_datetime(str(value)).timestamp() if value else math.inf
+        return parsedate_to_datetime(value).timestamp() if value else math.inf
     except (TypeError, ValueError, IndexError, OverflowError):
         return math.inf
