@@ -449,6 +449,7 @@ class BulkIntake:
                         direction=Direction.INTERNAL,
                         channel=message.channel,
                         actor_contact=plan.contact,
+                        occurred_at=ticket.created_at,
                         subject=ticket.subject,
                         data={"requester": plan.contact.actor, "customer": ticket.customer.name},
                     )

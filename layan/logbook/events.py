@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from layan.logbook.models import Chain, Direction, Entry, Kind
@@ -41,7 +42,9 @@ def ticket_opened(
     channel: str,
     subject: str,
     customer_label: str,
+    occurred_at: datetime | None = None,
 ) -> Entry:
+    """`occurred_at`: when the ticket was opened, if not now (a migrated message's date)."""
     return entry_append(
         chain=chain,
         kind=Kind.CREATED,
@@ -49,6 +52,7 @@ def ticket_opened(
         channel=channel,
         actor_user=actor,
         actor_contact=None if actor else requester,
+        occurred_at=occurred_at,
         subject=subject,
         data={"requester": requester.actor, "customer": customer_label},
     )

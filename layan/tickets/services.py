@@ -180,6 +180,7 @@ def ticket_open(
             channel=channel,
             subject=subject,
             customer_label=customer.name,
+            occurred_at=moment,
         )
         if ticket.stage:
             StageSpell.objects.create(

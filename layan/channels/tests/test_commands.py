@@ -307,8 +307,7 @@ def _picture(started: datetime) -> dict[str, Any]:
                     if key != "record"
                 },
                 entry.external_id,
-                # The "opened" entry is dated by the import's own clock.
-                "" if entry.kind == Kind.CREATED else moment(entry.occurred_at),
+                moment(entry.occurred_at),
                 entry.raw_id,
                 [(a.filename, a.blob_id, a.inline) for a in entry.attachments.order_by("position")],
             )
