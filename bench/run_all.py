@@ -35,7 +35,7 @@ SIZES: dict[str, list[str]] = {
     "insight_bench": [],
     "sla_bench": ["--tickets", "5000"],
     "logbook_bench": ["--entries", "50000", "--appends", "2000"],
-    "ingest_bench": ["--count", "5000"],
+    "ingest_bench": ["--count", "10000"],
     "dataset": ["--tickets", "20000", "--verify"],
     "http_load": ["--tickets", "2000", "--requests", "100"],
     "read_paths": ["--tickets", "100000", "--requests", "50", "--runs", "20", "--seconds", "30"],

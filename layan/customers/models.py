@@ -120,6 +120,9 @@ class Customer(TemperamentFields):
         indexes = [
             # customers_for(account manager): WHERE account_manager_id = ? ORDER BY name
             models.Index(fields=["account_manager", "name"], name="customer_am_name"),
+            # customers_for(everyone else): ORDER BY name, id LIMIT n, walked in order (for an
+            # agent, each customer probed for a ticket the agent works on until n are found)
+            models.Index(fields=["name", "id"], name="customer_name"),
         ]
 
     def __str__(self) -> str:
