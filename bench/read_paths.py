@@ -124,7 +124,7 @@ def queries_time(
         "agent_customer_choices": lambda n: customer_choices(agent),
         "view_inbox": lambda n: page("/tickets/"),
         "view_inbox_agent": lambda n: page("/tickets/", as_agent=True),
-        "view_ticket_create": lambda n: page("/tickets/new/"),
+        "view_ticket_create": lambda n: page(f"/tickets/new/?customer={top.pk}"),
         "view_ticket": lambda n: page(f"/tickets/{references[n % len(references)]}/"),
         "view_customer_top": lambda n: page(f"/customers/{top.pk}/"),
     }

@@ -443,16 +443,34 @@ def canned_reply(request: HttpRequest, reference: int, canned_id: int) -> HttpRe
     return render(request, "tickets/reply_textarea.html", {"ticket": ticket, "text": text})
 
 
+CUSTOMER_MATCHES = 20  # customers offered at a time on the new-ticket page's first step
+
+
 def ticket_create(request: HttpRequest) -> HttpResponse:
+    """Log a ticket for a customer: first find the customer (a search, not a list of every
+    customer: an installation has tens of thousands), then the form with their contacts."""
     user = staff_user(request)
-    # The pickers list every visible customer and contact: read only what an option shows.
-    customers = customers_for(user).select_related(None).only("pk", "name")
+    visible = customers_for(user).select_related(None).only("pk", "name")
+    picked = request.POST.get("customer") or request.GET.get("customer") or ""
+    customer = (
+        visible.filter(pk=int(picked)).first() if picked.isdigit() and len(picked) < 19 else None
+    )
+    if customer is None and request.method != "POST":
+        search = request.GET.get("q", "").strip()[:100]
+        found = customers_for(user, search=search).values_list("pk", "name")
+        matches: dict[str, object] = {"search": search, "found": list(found[:CUSTOMER_MATCHES])}
+        return render(request, "tickets/create_customer.html", matches)
+    # Only the chosen customer and their contacts: a customer the user may not see, or a
+    # contact of someone else, is not a valid choice.
     form = TicketCreateForm(
         request.POST or None,
-        customers=customers,
-        contacts=contacts_for(user).only("pk", "name"),
+        customers=visible.filter(pk=customer.pk) if customer else visible.none(),
+        contacts=contacts_for(user)
+        .filter(memberships__customer=customer)
+        .only("pk", "name")
+        .order_by("name", "pk"),
         teams=Team.objects.all(),
-        initial={"customer": request.GET.get("customer")},
+        initial={"customer": customer.pk if customer else None},
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -475,7 +493,8 @@ def ticket_create(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Ticket %(ref)s opened.") % {"ref": ticket.ref})
             return redirect("tickets:detail", reference=ticket.reference)
     status = 400 if request.method == "POST" else 200
-    return render(request, "tickets/create.html", {"form": form}, status=status)
+    context: dict[str, object] = {"form": form, "customer": customer}
+    return render(request, "tickets/create.html", context, status=status)
 
 
 def _after_post(

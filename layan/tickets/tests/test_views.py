@@ -327,3 +327,37 @@ def test_pages_need_a_login(client: Client, ticket: Ticket) -> None:
         response = client.get(url)
         assert response.status_code == 302
         assert response["Location"].startswith(reverse("team:login"))
+
+
+def test_a_new_ticket_starts_by_finding_the_customer(client: Client) -> None:
+    """The new-ticket page searches customers instead of listing tens of thousands; an
+    agent is offered only the customers of their tickets."""
+    agent = UserFactory(role=Role.AGENT)
+    team = TeamFactory(members=[agent])
+    mine = make_ticket(team=team, customer=CustomerFactory(name="Toko Sinar Jaya")).customer
+    CustomerFactory(name="Toko Sinar Abadi")  # no ticket of the agent's
+    client.force_login(agent)
+    response = client.get(reverse("tickets:create"), {"q": "sinar"})
+    assert response.status_code == 200
+    assert f"?customer={mine.pk}" in response.text
+    assert "Toko Sinar Abadi" not in response.text
+    assert 'name="subject"' not in response.text
+    response = client.get(reverse("tickets:create"), {"q": "tidak ada"})
+    assert "customer-matches" not in response.text
+
+
+def test_the_form_offers_only_the_chosen_customer_and_their_contacts(client: Client) -> None:
+    manager = UserFactory(role=Role.MANAGER)
+    client.force_login(manager)
+    ticket = make_ticket()
+    other = make_ticket()
+    response = client.get(reverse("tickets:create"), {"customer": ticket.customer_id})
+    assert response.status_code == 200
+    assert f'<option value="{ticket.requester_id}">' in response.text
+    assert f'<option value="{other.requester_id}">' not in response.text
+    assert f'<option value="{other.customer_id}"' not in response.text
+    # A customer the user may not see, or no customer at all: back to finding one.
+    agent = UserFactory(role=Role.AGENT)
+    client.force_login(agent)
+    response = client.get(reverse("tickets:create"), {"customer": ticket.customer_id})
+    assert 'name="subject"' not in response.text and 'name="q"' in response.text
