@@ -334,7 +334,10 @@ def test_a_new_ticket_starts_by_finding_the_customer(client: Client) -> None:
     agent is offered only the customers of their tickets."""
     agent = UserFactory(role=Role.AGENT)
     team = TeamFactory(members=[agent])
-    mine = make_ticket(team=team, customer=CustomerFactory(name="Toko Sinar Jaya")).customer
+    # A key past a thousand: links must not carry it as "12.345" (Indonesian digit groups).
+    mine = make_ticket(
+        team=team, customer=CustomerFactory(pk=12345, name="Toko Sinar Jaya")
+    ).customer
     CustomerFactory(name="Toko Sinar Abadi")  # no ticket of the agent's
     client.force_login(agent)
     response = client.get(reverse("tickets:create"), {"q": "sinar"})
@@ -344,6 +347,8 @@ def test_a_new_ticket_starts_by_finding_the_customer(client: Client) -> None:
     assert 'name="subject"' not in response.text
     response = client.get(reverse("tickets:create"), {"q": "tidak ada"})
     assert "customer-matches" not in response.text
+    page = client.get(reverse("customers:detail", args=[mine.pk])).text
+    assert "?customer=12345" in page and "customer=12.345" not in page
 
 
 def test_the_form_offers_only_the_chosen_customer_and_their_contacts(client: Client) -> None:
