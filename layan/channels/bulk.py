@@ -26,6 +26,7 @@ counters. A test imports one archive both ways and compares them.
 from __future__ import annotations
 
 import logging
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -35,7 +36,6 @@ from typing import Any, cast
 from django.conf import settings
 from django.db import connection
 from django.db.models import Field, Model
-from django.utils.translation import gettext as _
 
 from layan.channels.email.fingerprint import content_fingerprint
 from layan.channels.email.threading import (
@@ -45,13 +45,12 @@ from layan.channels.email.threading import (
     ticket_ref_from_message_id,
 )
 from layan.channels.intake import (
-    IntakeResult,
     IntakeSession,
+    data_participants,
     entry_data,
     entry_html,
-    intake_failed,
-    mailing_list_of,
-    receive,
+    import_one,
+    message_data,
     sender_belongs,
     sender_unverified,
     thread_key,
@@ -63,12 +62,13 @@ from layan.core.blobs import blobs_put
 from layan.core.counters import counter_take
 from layan.core.identity import InvalidIdentity, identity_normalise
 from layan.customers.models import Contact, Customer, CustomerForm, Identity, Membership
+from layan.customers.services import contact_name
 from layan.insight.analysis import Analysis
 from layan.logbook.chain import GENESIS
 from layan.logbook.models import Chain, Direction, Entry, EntryAttachment, Kind
 from layan.logbook.services import NewAttachment, entry_attachments, entry_prepare
 from layan.tickets.models import Category, Priority, Status, Ticket, Tone
-from layan.tickets.services import ticket_changed
+from layan.tickets.services import ticket_changed, ticket_subject
 from layan.tickets.tone import tone_build
 
 logger = logging.getLogger(__name__)
@@ -83,6 +83,7 @@ class _Thread:
     ticket: Ticket
     chain: Chain
     participants: set[str]
+    gone: bool = False  # someone else changed the ticket: `receive` takes its messages now
 
 
 @dataclass(eq=False)
@@ -129,8 +130,12 @@ class BulkIntake:
     """Take an import's batches; keep what later batches need to know about earlier ones."""
 
     session: IntakeSession
-    # Message-IDs written by this import → the ticket they are on.
+    # Message-IDs written by this import → the ticket they are on; and the same threads by
+    # ticket, for as long as a Message-ID keeps them.
     threads: _Recent[str, _Thread] = field(default_factory=lambda: _Recent(THREADS_KEPT))
+    by_ticket: weakref.WeakValueDictionary[int, _Thread] = field(
+        default_factory=weakref.WeakValueDictionary
+    )
     # Addresses (kind, normalised) → contact. The contact objects stay the same while they are
     # remembered, so the two maps below are keyed by `id(contact)`.
     contacts: _Recent[tuple[str, str], Contact] = field(init=False)
@@ -153,6 +158,7 @@ class BulkIntake:
     def forget(self) -> None:
         """Drop everything learnt: after a batch was rolled back, none of it is certain."""
         self.threads.clear()
+        self.by_ticket.clear()
         self.contacts.clear()
         self.newcomers.clear()
         self.subjects.clear()
@@ -206,7 +212,7 @@ class BulkIntake:
         for _label, message in batch:
             if isinstance(message, InboundMessage):
                 for message_id in candidate_ids(message)[:50]:
-                    thread = self.threads.get(message_id)
+                    thread = self._thread(message_id)
                     if thread is not None:
                         wanted[thread.ticket.pk] = thread
         if not wanted:
@@ -234,11 +240,12 @@ class BulkIntake:
                 or row["chain__head_seq"] != thread.chain.head_seq
                 or row["chain__head_hash"] != thread.chain.head_hash
             ):
-                self._forget_thread(thread)
+                thread.gone = True
 
-    def _forget_thread(self, thread: _Thread) -> None:
-        for message_id in [key for key, value in self.threads.items() if value is thread]:
-            del self.threads[message_id]
+    def _thread(self, message_id: str) -> _Thread | None:
+        """The ticket this import opened that holds `message_id`, while it is ours to add to."""
+        thread = self.threads.get(message_id)
+        return thread if thread is not None and not thread.gone else None
 
     def _prefetch(
         self, batch: list[tuple[str, Message]]
@@ -246,29 +253,27 @@ class BulkIntake:
         """Message-IDs the database knows on entries, records of these messages, and our own
         outgoing Message-IDs among them: three statements for the whole batch."""
         ids: set[str] = set()
-        own: set[str] = set()
         for _label, message in batch:
             if isinstance(message, InboundMessage):
-                ids.update(candidate_ids(message)[:50])
-                if message.external_id:
-                    own.add(message.external_id)
-        ids -= self.threads.keys()
+                ids.update(i for i in candidate_ids(message)[:50] if self._thread(i) is None)
         known = set(
             Entry.objects.filter(external_id__in=ids).values_list("external_id", flat=True)
             if ids
             else []
         )
-        externals = [message.external_id[:255] for _label, message in batch if message.external_id]
+        externals = {message.external_id for _label, message in batch if message.external_id}
         recorded = set(
             InboundRecord.objects.filter(
-                channel=Channel.EMAIL, external_id__in=externals
+                channel=Channel.EMAIL, external_id__in=[e[:255] for e in externals]
             ).values_list("external_id", "content_sha256")
             if externals
             else []
         )
         outbound = set(
-            OutboundRecord.objects.filter(message_id__in=own).values_list("message_id", flat=True)
-            if own
+            OutboundRecord.objects.filter(message_id__in=externals).values_list(
+                "message_id", flat=True
+            )
+            if externals
             else []
         )
         return known, recorded, outbound
@@ -323,7 +328,7 @@ class BulkIntake:
         if any(ticket_ref_from_message_id(message_id, key=key) for message_id in ids):
             return None
         occurred_at = min(message.sent_at, now) if message.sent_at else None
-        thread = next((self.threads[i] for i in ids[:50] if i in self.threads), None)
+        thread = next((t for i in ids[:50] if (t := self._thread(i)) is not None), None)
         if thread is not None:
             if not sender_belongs(message, thread.participants) or sender_unverified(message):
                 return None
@@ -365,16 +370,14 @@ class BulkIntake:
         contact = self.contacts.get(key)
         if contact is None:
             name = message.sender.name if message.sender else ""
-            display = " ".join(name.split()) or key[1].split("@")[0]
-            contact = Contact(name=display[:200])
+            contact = Contact(name=contact_name(name, key[1]))
             self.contacts[key] = contact
             self.newcomers[id(contact)] = None
         return contact
 
     def _new_thread(self, message: InboundMessage, contact: Contact, moment: datetime) -> _Thread:
-        subject = " ".join(message.subject.split())[:300] or _("(no subject)")
         ticket = Ticket(
-            subject=subject,
+            subject=ticket_subject(message.subject),
             requester=contact,
             priority=Priority.NORMAL,
             category=Category.QUESTION,
@@ -468,7 +471,7 @@ class BulkIntake:
                 direction=Direction.IN,
                 channel=message.channel,
                 actor_contact=plan.contact,
-                occurred_at=(plan.occurred_at or now) if plan.opens else plan.occurred_at,
+                occurred_at=ticket.created_at if plan.opens else plan.occurred_at,
                 subject=ticket.subject if plan.opens else message.subject,
                 text=message.text,
                 html=entry_html(message),
@@ -494,6 +497,7 @@ class BulkIntake:
             ticket.anger = tone.anger
             ticket.abusive = ticket.abusive or tone.abusive
             touched[ticket.pk] = thread
+            self.by_ticket[ticket.pk] = thread
         Entry.objects.bulk_create(entries)
         for record in records:
             record.entry_id = record.entry.pk if record.entry else None
@@ -556,21 +560,13 @@ class BulkIntake:
     def _slow(self, label: str, message: Message, known_ids: set[str]) -> Outcome:
         """Take one message through `receive`, and keep what the fast path knows true."""
         self.slow += 1
-        try:
-            result: IntakeResult | None = receive(
-                message, source=label, trust_sent_at=True, acknowledge=False, session=self.session
-            )
-            assert result is not None
-            outcome = Outcome(result.outcome)
-        except Exception as error:  # kept and counted; the import goes on
-            result = None
-            outcome = Outcome(intake_failed(message, error=error, source=label).outcome)
+        outcome, result = import_one(message, source=label, session=self.session)
         if isinstance(message, InboundMessage) and message.external_id:
             known_ids.add(message.external_id)  # later answers to it go through `receive` too
         if result is not None and result.ticket_id is not None:
-            for thread in {id(t): t for t in self.threads.values()}.values():
-                if thread.ticket.pk == result.ticket_id:
-                    self._forget_thread(thread)
+            thread = self.by_ticket.get(result.ticket_id)
+            if thread is not None:
+                thread.gone = True  # its chain moved on in the database
         key = _sender_key(message)
         if key is not None:
             # `receive` may have created this sender's contact: read it from the database.
@@ -653,11 +649,7 @@ def _sender_key(message: Message) -> tuple[str, str] | None:
 
 
 def _participants_added(message: InboundMessage) -> set[str]:
-    """What a message adds to its ticket's participants (see `intake._participants`)."""
-    added = {message.sender.address.lower()} if message.sender else set()
-    added |= {a.address.lower() for a in message.to[:20]}
-    added |= {a.address.lower() for a in message.cc[:20]}
-    mailing_list = mailing_list_of(message)
-    if mailing_list:
-        added.add(f"list:{mailing_list}")
-    return added
+    """What a message adds to its ticket's participants (see `intake._participants`): its
+    sender, and what its entry data names."""
+    sender = {message.sender.address.lower()} if message.sender else set()
+    return sender | data_participants(message_data(message))

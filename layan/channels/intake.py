@@ -182,6 +182,20 @@ def _duplicate(record: InboundRecord) -> IntakeResult:
     )
 
 
+def import_one(
+    message: InboundMessage | ParseFailure, *, source: str, session: IntakeSession
+) -> tuple[Outcome, IntakeResult | None]:
+    """Take one message of an archive: dated by its own Date, no acknowledgement. A failure
+    is kept and counted (`intake_failed`), never raised; its result is then None."""
+    try:
+        result = receive(
+            message, source=source, trust_sent_at=True, acknowledge=False, session=session
+        )
+    except Exception as error:  # kept and counted; the import goes on
+        return Outcome(intake_failed(message, error=error, source=source).outcome), None
+    return Outcome(result.outcome), result
+
+
 def intake_failed(
     message: InboundMessage | ParseFailure,
     *,
@@ -342,7 +356,13 @@ def entry_html(message: InboundMessage) -> str:
 
 
 def entry_data(message: InboundMessage, record: InboundRecord) -> dict[str, Any]:
-    data: dict[str, Any] = {"record": record.pk}
+    """The `data` of the logbook entry of a received message."""
+    return {"record": record.pk, **message_data(message)}
+
+
+def message_data(message: InboundMessage) -> dict[str, Any]:
+    """What the logbook keeps of a message's envelope (see `entry_data`)."""
+    data: dict[str, Any] = {}
     if message.to:
         data["to"] = [a.address for a in message.to][:20]
     if message.cc:
@@ -434,16 +454,22 @@ def _participants(ticket: Ticket) -> set[str]:
     ).values_list("actor_contact_id", "data"):
         if contact_id:
             contacts.add(contact_id)
-        for key in ("to", "cc"):
-            addresses.update(str(a).lower() for a in (data or {}).get(key, []))
-        if (data or {}).get("list"):
-            addresses.add(f"list:{data['list']}")
+        addresses |= data_participants(data or {})
     contacts |= set(ticket.customer.memberships.values_list("contact_id", flat=True))
     addresses |= set(
         Identity.objects.filter(contact_id__in=contacts, kind="email").values_list(
             "value", flat=True
         )
     )
+    return addresses
+
+
+def data_participants(data: dict[str, Any]) -> set[str]:
+    """Who a message's entry data (`message_data`) makes a participant of its ticket: the
+    addresses it was sent or copied to, and its mailing list ("list:<id>")."""
+    addresses = {str(a).lower() for key in ("to", "cc") for a in data.get(key, [])}
+    if data.get("list"):
+        addresses.add(f"list:{data['list']}")
     return addresses
 
 

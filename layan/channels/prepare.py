@@ -73,6 +73,17 @@ class Preparer:
         done.set_result([None] * len(raws))  # prepared in place, when taken
         return done
 
+    def results(
+        self, pending: Future[list[Prepared | None]], raws: Sequence[bytes]
+    ) -> list[Prepared]:
+        """The prepared batch. What a worker could not do is parsed here; its text is then
+        analysed by the intake itself."""
+        return [
+            ready
+            or Prepared(parse_email(raw, max_attachment_bytes=self.max_attachment_bytes), None)
+            for raw, ready in zip(raws, pending.result(), strict=True)
+        ]
+
     def close(self) -> None:
         if self.pool is not None:
             self.pool.shutdown(wait=True, cancel_futures=True)

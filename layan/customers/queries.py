@@ -50,13 +50,22 @@ def customer_choices(user: User, *, selected: str | int | None = None) -> list[t
     "all tickets of this customer" must filter by that customer, not fall back to everyone).
     A selected customer the user may not see is left out."""
     choices = list(customers_for(user).values_list("pk", "name")[:CHOICES_LIMIT])
-    if selected is not None and str(selected).isdigit():
-        pk = int(selected)
-        if all(choice[0] != pk for choice in choices):
-            picked = customers_for(user).filter(pk=pk).values_list("pk", "name").first()
-            if picked is not None:
-                choices.insert(0, picked)
+    listed = {pk for pk, _name in choices}
+    if str(selected).isdigit() and int(str(selected)) not in listed:
+        picked = customer_picked(user, selected)
+        if picked is not None:
+            choices.insert(0, (picked.pk, picked.name))
     return choices
+
+
+def customer_picked(user: User, value: str | int | None) -> Customer | None:
+    """The customer a query string names (`?customer=1042`) if `user` may see it, else None
+    (nothing named, not a key, or not theirs). Only its key and name are read."""
+    text = str(value or "")
+    if not text.isdigit() or len(text) > 18:  # larger than any key
+        return None
+    visible = customers_for(user).select_related(None).only("pk", "name")
+    return visible.filter(pk=int(text)).first()
 
 
 def customer_for(user: User, pk: int | str) -> Customer:

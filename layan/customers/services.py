@@ -182,9 +182,8 @@ def contact_for_identity(
         return identity.contact, False
     if not create:
         return None, False
-    display = " ".join(name.split()) or normalised.split("@")[0]
     with transaction.atomic():
-        contact = Contact.objects.create(name=display[:200])
+        contact = Contact.objects.create(name=contact_name(name, normalised))
         try:
             with transaction.atomic():
                 Identity.objects.create(contact=contact, kind=kind, value=normalised)
@@ -194,6 +193,11 @@ def contact_for_identity(
             identity = Identity.objects.select_related("contact").get(kind=kind, value=normalised)
             return identity.contact, False
     return contact, True
+
+
+def contact_name(name: str, address: str) -> str:
+    """The name a newcomer gets: the one they gave, else the local part of their address."""
+    return (" ".join(name.split()) or address.split("@")[0])[:200]
 
 
 def customer_individual_for(contact: Contact) -> Customer:

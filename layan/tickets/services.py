@@ -87,7 +87,7 @@ def changes_batched() -> Iterator[None]:
         _batched.reset(token)
     # Only reached without an error. Tickets opened by a message that was rolled back are gone.
     ids = list(Ticket.objects.filter(pk__in=touched).order_by("pk").values_list("pk", flat=True))
-    if _quiet.get() or not ids:
+    if not ids:  # nothing touched, or changes were quiet (`ticket_changed` collected none)
         return
     from layan.tickets.tasks import tickets_changed_task
 
@@ -101,13 +101,8 @@ def changes_batched() -> Iterator[None]:
 
 
 def ticket_changed(ticket_id: int) -> None:
-    """Let the apps that follow tickets know that `ticket_id` changed (a write made outside
-    these services, such as an import's set-wise intake); see `_changed`."""
-    _changed(ticket_id)
-
-
-def _changed(ticket_id: int) -> None:
     """After the transaction commits, let the apps that follow tickets (SLA, insight) know.
+    Every write on a ticket calls it: these services, and an import's set-wise intake.
 
     The tasks are named in settings (LAYAN_TICKET_CHANGE_TASKS), so this app, which sits
     below them, never imports them.
@@ -153,7 +148,7 @@ def ticket_open(
     customer wrote in themselves.
     """
     _require_writer(actor)
-    subject = " ".join(subject.split())[:300] or _("(no subject)")
+    subject = ticket_subject(subject)
     moment = occurred_at or clock.now()
     with transaction.atomic():
         reference = counter_next("ticket", start=settings.LAYAN_TICKET_REFERENCE_START)
@@ -204,9 +199,14 @@ def ticket_open(
             )
         if owner is not None:
             events.owner_changed(chain=chain, actor=actor, channel=channel, old=None, new=owner)
-        _changed(ticket.pk)
+        ticket_changed(ticket.pk)
     logger.info("ticket_opened", extra={"ticket": reference, "channel": channel})
     return ticket, entry
+
+
+def ticket_subject(subject: str) -> str:
+    """A ticket's subject as given: whitespace collapsed, at most 300 characters, never empty."""
+    return " ".join(subject.split())[:300] or _("(no subject)")
 
 
 def _customer_message(
@@ -294,7 +294,7 @@ def ticket_message_add(
         if reopen and locked.status not in (Status.OPEN, Status.CLOSED):
             # A customer's word puts the ball back in our court, and reopens a resolved ticket.
             _set_fields(locked, actor=None, channel=channel, status=Status.OPEN)
-        _changed(locked.pk)
+        ticket_changed(locked.pk)
     ticket.refresh_from_db()
     return entry
 
@@ -352,7 +352,7 @@ def ticket_reply(
             if version is not None and version != locked.version:
                 raise TicketConflict(locked)
             _set_fields(locked, actor=actor, channel=channel, status=status)
-        _changed(locked.pk)
+        ticket_changed(locked.pk)
     ticket.refresh_from_db()
     return entry
 
@@ -410,7 +410,7 @@ def ticket_update(
             if value is not _UNSET
         }
         _set_fields(locked, actor=actor, channel=channel, handover_note=handover_note, **changes)
-        _changed(locked.pk)
+        ticket_changed(locked.pk)
     return locked
 
 
@@ -537,7 +537,7 @@ def ticket_take(*, ticket: Ticket, actor: User) -> bool:
         if won:
             locked = Ticket.objects.select_for_update().select_related("chain").get(pk=ticket.pk)
             events.owner_changed(chain=locked.chain, actor=actor, channel="ui", old=None, new=actor)
-            _changed(locked.pk)
+            ticket_changed(locked.pk)
     ticket.refresh_from_db()
     return bool(won)
 
@@ -593,7 +593,7 @@ def ticket_stage_set(*, ticket: Ticket, actor: User, stage: str) -> Ticket:
         Ticket.objects.filter(pk=locked.pk).update(
             stage=new, updated_at=now, version=F("version") + 1
         )
-        _changed(locked.pk)
+        ticket_changed(locked.pk)
     ticket.refresh_from_db()
     return ticket
 
@@ -617,7 +617,7 @@ def ticket_fault_assess(*, ticket: Ticket, actor: User, fault: str, note: str = 
         Ticket.objects.filter(pk=locked.pk).update(
             fault=new, updated_at=clock.now(), version=F("version") + 1
         )
-        _changed(locked.pk)
+        ticket_changed(locked.pk)
     ticket.refresh_from_db()
     return ticket
 

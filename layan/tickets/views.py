@@ -18,7 +18,13 @@ from django.views.decorators.http import require_GET, require_POST
 from layan.core import clock
 from layan.core.blobs import blob_chunks, blob_read
 from layan.core.http import attachment_response_headers, image_type, is_htmx
-from layan.customers.queries import contacts_for, customer_choices, customers_for
+from layan.customers.models import Customer
+from layan.customers.queries import (
+    contacts_for,
+    customer_choices,
+    customer_picked,
+    customers_for,
+)
 from layan.logbook.models import Entry, EntryAttachment
 from layan.logbook.services import RedactionRefused, entry_redact
 from layan.logbook.verify import ticket_chain_verified
@@ -450,11 +456,7 @@ def ticket_create(request: HttpRequest) -> HttpResponse:
     """Log a ticket for a customer: first find the customer (a search, not a list of every
     customer: an installation has tens of thousands), then the form with their contacts."""
     user = staff_user(request)
-    visible = customers_for(user).select_related(None).only("pk", "name")
-    picked = request.POST.get("customer") or request.GET.get("customer") or ""
-    customer = (
-        visible.filter(pk=int(picked)).first() if picked.isdigit() and len(picked) < 19 else None
-    )
+    customer = customer_picked(user, request.POST.get("customer") or request.GET.get("customer"))
     if customer is None and request.method != "POST":
         search = request.GET.get("q", "").strip()[:100]
         found = customers_for(user, search=search).values_list("pk", "name")
@@ -462,9 +464,10 @@ def ticket_create(request: HttpRequest) -> HttpResponse:
         return render(request, "tickets/create_customer.html", matches)
     # Only the chosen customer and their contacts: a customer the user may not see, or a
     # contact of someone else, is not a valid choice.
+    chosen = Customer.objects.filter(pk=customer.pk) if customer else Customer.objects.none()
     form = TicketCreateForm(
         request.POST or None,
-        customers=visible.filter(pk=customer.pk) if customer else visible.none(),
+        customers=chosen.only("pk", "name"),
         contacts=contacts_for(user)
         .filter(memberships__customer=customer)
         .only("pk", "name")

@@ -20,9 +20,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from layan.channels.bulk import BulkIntake
-from layan.channels.email.parse import parse_email
 from layan.channels.email.sources import iter_messages, read_message
-from layan.channels.intake import IntakeSession, intake_failed, receive
+from layan.channels.intake import IntakeSession, import_one
 from layan.channels.models import Outcome
 from layan.channels.prepare import POOL_AFTER, Prepared, Preparer, default_jobs
 from layan.channels.types import InboundMessage, ParseFailure
@@ -100,10 +99,7 @@ class Command(BaseCommand):
             while batch:
                 following = list(islice(messages, size))
                 upcoming = preparer.submit([raw for _label, raw in following])
-                prepared = [
-                    ready or _prepare_here(raw)
-                    for (_label, raw), ready in zip(batch, pending.result(), strict=True)
-                ]
+                prepared = preparer.results(pending, [raw for _label, raw in batch])
                 self._take_batch(batch, prepared, session, bulk, tally, started, progress)
                 batch, pending = following, upcoming
         finally:
@@ -145,11 +141,6 @@ class Command(BaseCommand):
             sys.stderr.flush()
 
 
-def _prepare_here(raw: bytes) -> Prepared:
-    message = parse_email(raw, max_attachment_bytes=settings.LAYAN_MAX_ATTACHMENT_BYTES)
-    return Prepared(message, None)
-
-
 def _take(
     parsed: list[tuple[str, InboundMessage | ParseFailure]],
     analyses: list[Analysis | None],
@@ -168,20 +159,7 @@ def _take(
             bulk.forget()
             logger.warning("import_batch_retried", extra={"error": repr(error)[:300]})
     with changes_batched(), transaction.atomic():
-        return [_import_one(label, message, session) for label, message in parsed]
-
-
-def _import_one(
-    label: str, message: InboundMessage | ParseFailure, session: IntakeSession
-) -> Outcome:
-    """Take one message in; return its outcome. A failure is kept, never raised."""
-    try:
-        result = receive(
-            message, source=label, trust_sent_at=True, acknowledge=False, session=session
-        )
-        return Outcome(result.outcome)
-    except Exception as error:  # kept and counted; the import goes on
-        return Outcome(intake_failed(message, error=error, source=label).outcome)
+        return [import_one(message, source=label, session=session)[0] for label, message in parsed]
 
 
 def _in_date_order(path: Path, *, window: int) -> Iterator[tuple[str, bytes]]:
