@@ -21,19 +21,21 @@ def temperament_refresh_task(ticket_id: int) -> None:
 
 
 @task()
-def tickets_changed_task(path: str, ticket_ids: list[int]) -> None:
-    """Run the follow-up task `path` for each of `ticket_ids`, here and in order (a batch of
-    changes, see `changes_batched`). A ticket whose follow-up fails is logged and the others
-    still get theirs; the task then fails, so the failure shows in the task results."""
-    if path not in settings.LAYAN_TICKET_CHANGE_TASKS:
-        raise ValueError(f"{path} is not a ticket follow-up task")
-    follower = import_string(path)
-    failed = []
+def tickets_changed_task(ticket_ids: list[int]) -> None:
+    """Run every follow-up named in LAYAN_TICKET_CHANGE_TASKS for each of `ticket_ids`, here
+    and in order: one queued job per change (or per slice of a batch, see `changes_batched`),
+    not one per follower. A follow-up that fails is logged and every other one still runs;
+    the task then fails, so the failure shows in the task results."""
+    followers = [(path, import_string(path)) for path in settings.LAYAN_TICKET_CHANGE_TASKS]
+    failed: list[str] = []
     for ticket_id in ticket_ids:
-        try:
-            follower.call(ticket_id)
-        except Exception:
-            logger.exception("ticket_follow_up_failed", extra={"task": path, "ticket": ticket_id})
-            failed.append(ticket_id)
+        for path, follower in followers:
+            try:
+                follower.call(ticket_id)
+            except Exception:
+                logger.exception(
+                    "ticket_follow_up_failed", extra={"task": path, "ticket": ticket_id}
+                )
+                failed.append(f"{path.rpartition('.')[2]} for ticket {ticket_id}")
     if failed:
-        raise RuntimeError(f"{path} failed for tickets {failed[:20]}")
+        raise RuntimeError(f"Follow-ups failed: {', '.join(failed[:20])}")

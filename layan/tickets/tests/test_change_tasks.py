@@ -1,4 +1,4 @@
-"""The follow-up work of a batch of ticket changes (`changes_batched`)."""
+"""The follow-up work of ticket changes (`ticket_changed`, `changes_batched`)."""
 
 from __future__ import annotations
 
@@ -6,12 +6,15 @@ from typing import ClassVar
 
 import pytest
 
+from layan.tickets.services import CHANGES_PER_TASK, changes_batched, ticket_changed
 from layan.tickets.tasks import tickets_changed_task
+from layan.tickets.tests.factories import make_ticket
 
-FOLLOWER = "layan.tickets.tests.test_change_tasks.Follower"
+FIRST = "layan.tickets.tests.test_change_tasks.First"
+SECOND = "layan.tickets.tests.test_change_tasks.Second"
 
 
-class Follower:
+class First:
     """A follow-up task that fails for ticket 2."""
 
     seen: ClassVar[list[int]] = []
@@ -23,18 +26,56 @@ class Follower:
             raise RuntimeError("no SLA policy")
 
 
-def test_every_ticket_gets_its_follow_up_even_after_one_fails(settings, caplog) -> None:
-    settings.LAYAN_TICKET_CHANGE_TASKS = [FOLLOWER]
-    Follower.seen = []
-    with pytest.raises(RuntimeError, match=r"failed for tickets \[2\]"):
-        tickets_changed_task.call(FOLLOWER, [1, 2, 3])
-    assert Follower.seen == [1, 2, 3]
+class Second:
+    seen: ClassVar[list[int]] = []
+
+    @classmethod
+    def call(cls, ticket_id: int) -> None:
+        cls.seen.append(ticket_id)
+
+
+@pytest.fixture
+def followers(settings):
+    settings.LAYAN_TICKET_CHANGE_TASKS = [FIRST, SECOND]
+    First.seen, Second.seen = [], []
+
+
+def test_every_follower_sees_every_ticket_even_after_one_fails(followers, caplog) -> None:
+    with pytest.raises(RuntimeError, match=r"First for ticket 2$"):
+        tickets_changed_task.call([1, 2, 3])
+    assert First.seen == [1, 2, 3]
+    assert Second.seen == [1, 2, 3]
     assert "ticket_follow_up_failed" in caplog.text
 
 
-def test_only_configured_follow_ups_run(settings) -> None:
+@pytest.mark.django_db
+def test_a_change_queues_one_job_for_all_followers(
+    followers, django_capture_on_commit_callbacks
+) -> None:
+    ticket = make_ticket()
+    with django_capture_on_commit_callbacks() as callbacks:
+        ticket_changed(ticket.pk)
+    assert len(callbacks) == 1
+    assert callbacks[0].func == tickets_changed_task.enqueue
+    assert callbacks[0].args == ([ticket.pk],)
+
+
+@pytest.mark.django_db
+def test_a_batch_queues_one_job_per_slice(followers, django_capture_on_commit_callbacks) -> None:
+    tickets = [make_ticket() for _ in range(3)]
+    with django_capture_on_commit_callbacks() as callbacks, changes_batched():
+        for ticket in tickets + tickets:
+            ticket_changed(ticket.pk)
+    assert len(callbacks) == 1 + (len(tickets) - 1) // CHANGES_PER_TASK
+    assert callbacks[0].args == (sorted(t.pk for t in tickets),)
+
+
+@pytest.mark.django_db
+def test_without_followers_nothing_is_queued(settings, django_capture_on_commit_callbacks) -> None:
     settings.LAYAN_TICKET_CHANGE_TASKS = []
-    Follower.seen = []
-    with pytest.raises(ValueError, match="not a ticket follow-up task"):
-        tickets_changed_task.call(FOLLOWER, [1])
-    assert Follower.seen == []
+    ticket = make_ticket()
+    with django_capture_on_commit_callbacks() as callbacks:
+        ticket_changed(ticket.pk)
+        with changes_batched():
+            ticket_changed(ticket.pk)
+    assert callbacks == []
