@@ -6,7 +6,9 @@ from __future__ import annotations
 import json
 import logging
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -66,6 +68,42 @@ def chain_create(*, label: str) -> Chain:
     return Chain.objects.create(label=label, head_seq=0, head_hash=GENESIS)
 
 
+# Chains a caller holds for a run of appends (`chain_writes`), by key.
+_held: ContextVar[dict[int, Chain] | None] = ContextVar("layan_chains_held", default=None)
+
+
+@contextmanager
+def chain_writes(chain: Chain, *, locked: bool = False) -> Iterator[None]:
+    """Append several entries to `chain` with one lock and one head write.
+
+    Inside the caller's transaction: the chain row is locked and read once, or, with
+    `locked`, taken as it is because the caller already holds it (created it in this
+    transaction, or read it FOR UPDATE, as `select_related("chain")` on a locked ticket
+    does). Every `entry_append` to it in the block uses that row, and the new head is written
+    once when the block ends. If the block fails, nothing is written and the caller's
+    transaction rolls back; so no savepoint in the block may be rolled back and the block
+    still go on.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("chain_writes needs the caller's transaction")
+    outer = _held.get() or {}
+    if chain.pk in outer:  # already held further out: that block writes the head
+        yield
+        return
+    row = chain if locked else Chain.objects.select_for_update().get(pk=chain.pk)
+    start = row.head_seq
+    token = _held.set({**outer, chain.pk: row})
+    try:
+        yield
+    finally:
+        _held.reset(token)
+    if row.head_seq != start:
+        Chain.objects.filter(pk=row.pk).update(
+            head_seq=row.head_seq, head_hash=row.head_hash, updated_at=clock.now()
+        )
+    chain.head_seq, chain.head_hash = row.head_seq, row.head_hash
+
+
 def entry_append(
     *,
     chain: Chain,
@@ -86,12 +124,14 @@ def entry_append(
     """Append one entry to `chain` and return it.
 
     The chain row is locked for the rest of the caller's transaction, so two writers never
-    give out the same sequence number or fork the chain.
+    give out the same sequence number or fork the chain. Within `chain_writes` the chain is
+    already held, and its head is written when that block ends.
     """
     now = clock.now()
+    held = (_held.get() or {}).get(chain.pk)
     # No savepoint of its own: a failure here fails the caller's whole change anyway.
     with transaction.atomic(savepoint=False):
-        locked = Chain.objects.select_for_update().get(pk=chain.pk)
+        locked = held or Chain.objects.select_for_update().get(pk=chain.pk)
         raw_blob = blob_put(raw) if raw is not None else None
         stored = [(item, blob_put(item.payload)) for item in attachments]
         entry = entry_prepare(
@@ -112,10 +152,12 @@ def entry_append(
             external_id=external_id,
         )
         entry.save(force_insert=True)
-        EntryAttachment.objects.bulk_create(entry_attachments(entry, stored))
-        Chain.objects.filter(pk=locked.pk).update(
-            head_seq=entry.seq, head_hash=entry.body_hash, updated_at=now
-        )
+        if stored:
+            EntryAttachment.objects.bulk_create(entry_attachments(entry, stored))
+        if held is None:
+            Chain.objects.filter(pk=locked.pk).update(
+                head_seq=entry.seq, head_hash=entry.body_hash, updated_at=now
+            )
         chain.head_seq, chain.head_hash = entry.seq, entry.body_hash
     return entry
 

@@ -23,7 +23,7 @@ from layan.customers.models import Contact, Customer
 from layan.knowledge.models import ChecklistItem, Fault, Stage
 from layan.logbook import events
 from layan.logbook.models import Direction, Entry, Kind
-from layan.logbook.services import NewAttachment, chain_create, entry_append
+from layan.logbook.services import NewAttachment, chain_create, chain_writes, entry_append
 from layan.team.models import Role, Team, User
 from layan.tickets.models import (
     DONE_STATUSES,
@@ -170,37 +170,39 @@ def ticket_open(
             created_at=moment,
             updated_at=moment,
         )
-        events.ticket_opened(
-            chain=chain,
-            actor=actor,
-            requester=requester,
-            channel=channel,
-            subject=subject,
-            customer_label=customer.name,
-            occurred_at=moment,
-        )
-        if ticket.stage:
-            StageSpell.objects.create(
-                ticket=ticket, stage=ticket.stage, entered_at=moment, entered_by=actor
-            )
-        entry = None
-        if text or html or attachments or raw is not None:
-            entry = _customer_message(
-                ticket=ticket,
-                contact=requester,
-                logged_by=actor,
-                subject=subject,
-                text=text,
-                html=html,
+        # The chain is new: its entries go in under one head write.
+        with chain_writes(chain, locked=True):
+            events.ticket_opened(
+                chain=chain,
+                actor=actor,
+                requester=requester,
                 channel=channel,
+                subject=subject,
+                customer_label=customer.name,
                 occurred_at=moment,
-                raw=raw,
-                attachments=attachments,
-                external_id=external_id,
-                data=data,
             )
-        if owner is not None:
-            events.owner_changed(chain=chain, actor=actor, channel=channel, old=None, new=owner)
+            if ticket.stage:
+                StageSpell.objects.create(
+                    ticket=ticket, stage=ticket.stage, entered_at=moment, entered_by=actor
+                )
+            entry = None
+            if text or html or attachments or raw is not None:
+                entry = _customer_message(
+                    ticket=ticket,
+                    contact=requester,
+                    logged_by=actor,
+                    subject=subject,
+                    text=text,
+                    html=html,
+                    channel=channel,
+                    occurred_at=moment,
+                    raw=raw,
+                    attachments=attachments,
+                    external_id=external_id,
+                    data=data,
+                )
+            if owner is not None:
+                events.owner_changed(chain=chain, actor=actor, channel=channel, old=None, new=owner)
         ticket_changed(ticket.pk)
     logger.info("ticket_opened", extra={"ticket": reference, "channel": channel})
     return ticket, entry
@@ -279,23 +281,24 @@ def ticket_message_add(
     _require_writer(logged_by)
     with transaction.atomic():
         locked = Ticket.objects.select_for_update().select_related("chain").get(pk=ticket.pk)
-        entry = _customer_message(
-            ticket=locked,
-            contact=contact,
-            logged_by=logged_by,
-            subject=subject,
-            text=text,
-            html=html,
-            channel=channel,
-            occurred_at=occurred_at or clock.now(),
-            raw=raw,
-            attachments=attachments,
-            external_id=external_id,
-            data=data,
-        )
-        if reopen and locked.status not in (Status.OPEN, Status.CLOSED):
-            # A customer's word puts the ball back in our court, and reopens a resolved ticket.
-            _set_fields(locked, actor=None, channel=channel, status=Status.OPEN)
+        with chain_writes(locked.chain, locked=True):
+            entry = _customer_message(
+                ticket=locked,
+                contact=contact,
+                logged_by=logged_by,
+                subject=subject,
+                text=text,
+                html=html,
+                channel=channel,
+                occurred_at=occurred_at or clock.now(),
+                raw=raw,
+                attachments=attachments,
+                external_id=external_id,
+                data=data,
+            )
+            if reopen and locked.status not in (Status.OPEN, Status.CLOSED):
+                # A customer's word puts the ball back in our court, and reopens a resolved ticket.
+                _set_fields(locked, actor=None, channel=channel, status=Status.OPEN)
         ticket_changed(locked.pk)
     ticket.refresh_from_db()
     return entry
@@ -328,32 +331,33 @@ def ticket_reply(
         raise ValidationError(_("A reply needs some text."))
     with transaction.atomic():
         locked = Ticket.objects.select_for_update().select_related("chain").get(pk=ticket.pk)
-        now = clock.now()
-        entry = entry_append(
-            chain=locked.chain,
-            kind=Kind.REPLY,
-            direction=Direction.OUT,
-            channel=channel,
-            actor_user=actor,
-            text=text,
-            html=html,
-            attachments=attachments,
-            data=data,
-            subject=locked.subject,
-        )
-        for path in settings.LAYAN_REPLY_HANDLERS if deliver else ():
-            # In the same transaction: a reply and its outbox row exist together or not at all.
-            import_string(path)(ticket=locked, entry=entry, actor=actor)
-        updates: dict[str, Any] = {"last_reply_at": now, "updated_at": now}
-        if locked.first_response_at is None:
-            updates["first_response_at"] = now
-        Ticket.objects.filter(pk=locked.pk).update(**updates)
-        for name, value in updates.items():
-            setattr(locked, name, value)
-        if status and status != locked.status:
-            if version is not None and version != locked.version:
-                raise TicketConflict(locked)
-            _set_fields(locked, actor=actor, channel=channel, status=status)
+        with chain_writes(locked.chain, locked=True):
+            now = clock.now()
+            entry = entry_append(
+                chain=locked.chain,
+                kind=Kind.REPLY,
+                direction=Direction.OUT,
+                channel=channel,
+                actor_user=actor,
+                text=text,
+                html=html,
+                attachments=attachments,
+                data=data,
+                subject=locked.subject,
+            )
+            for path in settings.LAYAN_REPLY_HANDLERS if deliver else ():
+                # In the same transaction: a reply and its outbox row exist together or not at all.
+                import_string(path)(ticket=locked, entry=entry, actor=actor)
+            updates: dict[str, Any] = {"last_reply_at": now, "updated_at": now}
+            if locked.first_response_at is None:
+                updates["first_response_at"] = now
+            Ticket.objects.filter(pk=locked.pk).update(**updates)
+            for name, value in updates.items():
+                setattr(locked, name, value)
+            if status and status != locked.status:
+                if version is not None and version != locked.version:
+                    raise TicketConflict(locked)
+                _set_fields(locked, actor=actor, channel=channel, status=status)
         ticket_changed(locked.pk)
     ticket.refresh_from_db()
     return entry
@@ -397,21 +401,24 @@ def ticket_update(
     _require_writer(actor)
     with transaction.atomic():
         locked = Ticket.objects.select_for_update().select_related("chain").get(pk=ticket.pk)
-        if locked.version != version:
-            raise TicketConflict(locked)
-        changes = {
-            name: value
-            for name, value in {
-                "status": status,
-                "priority": priority,
-                "category": category,
-                "owner": owner,
-                "team": team,
-                "customer": customer,
-            }.items()
-            if value is not _UNSET
-        }
-        _set_fields(locked, actor=actor, channel=channel, handover_note=handover_note, **changes)
+        with chain_writes(locked.chain, locked=True):
+            if locked.version != version:
+                raise TicketConflict(locked)
+            changes = {
+                name: value
+                for name, value in {
+                    "status": status,
+                    "priority": priority,
+                    "category": category,
+                    "owner": owner,
+                    "team": team,
+                    "customer": customer,
+                }.items()
+                if value is not _UNSET
+            }
+            _set_fields(
+                locked, actor=actor, channel=channel, handover_note=handover_note, **changes
+            )
         ticket_changed(locked.pk)
     return locked
 

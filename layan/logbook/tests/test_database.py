@@ -16,6 +16,7 @@ import pytest
 from django.core.files.storage import default_storage
 from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import F
+from django.test.utils import CaptureQueriesContext
 
 from layan.core import clock
 from layan.core.models import blob_storage_name
@@ -25,6 +26,7 @@ from layan.logbook.merkle import TreeSummary
 from layan.logbook.models import Chain, Checkpoint, Entry, Kind, SigningKey
 from layan.logbook.services import (
     NewAttachment,
+    chain_writes,
     checkpoint_create,
     checkpoint_export,
     entry_append,
@@ -401,3 +403,76 @@ def test_outside_checkpoint_file_round_trip(log: Ticket, tmp_path: Path) -> None
     anchor, key = checkpoint_from_file(path)
     assert isinstance(anchor, SignedCheckpoint) and key is not None
     assert verify(anchor=anchor, anchor_key=key).ok
+
+
+# --- Several appends under one head write ---------------------------------------------------
+
+
+def _append_notes(ticket: Ticket, count: int) -> list[Entry]:
+    return [
+        entry_append(
+            chain=ticket.chain, kind=Kind.NOTE, direction="internal", channel="ui", text=f"n{i}"
+        )
+        for i in range(count)
+    ]
+
+
+def test_a_run_of_appends_locks_once_and_writes_the_head_once(log: Ticket) -> None:
+    head = log.chain.head_seq
+    with (
+        CaptureQueriesContext(connection) as queries,
+        transaction.atomic(),
+        chain_writes(log.chain),
+    ):
+        added = _append_notes(log, 3)
+    chain_sql = [q["sql"] for q in queries.captured_queries if '"logbook_chain"' in q["sql"]]
+    assert [sql.split()[0] for sql in chain_sql] == ["SELECT", "UPDATE"]
+    assert [e.seq for e in added] == [head + 1, head + 2, head + 3]
+    stored = Chain.objects.get(pk=log.chain.pk)
+    assert (stored.head_seq, stored.head_hash) == (head + 3, added[-1].body_hash)
+    assert (log.chain.head_seq, log.chain.head_hash) == (stored.head_seq, stored.head_hash)
+    assert verify().ok
+
+
+def test_a_failed_run_of_appends_leaves_the_chain_as_it_was(log: Ticket) -> None:
+    before = Chain.objects.get(pk=log.chain.pk)
+    count = Entry.objects.filter(chain=log.chain).count()
+    with (
+        pytest.raises(RuntimeError, match="stop"),
+        transaction.atomic(),
+        chain_writes(log.chain),
+    ):
+        _append_notes(log, 2)
+        raise RuntimeError("stop")
+    after = Chain.objects.get(pk=log.chain.pk)
+    assert (after.head_seq, after.head_hash) == (before.head_seq, before.head_hash)
+    assert Entry.objects.filter(chain=log.chain).count() == count
+    log.refresh_from_db()
+    _append_notes(log, 1)  # the chain goes on from where it was
+    assert verify().ok
+
+
+def test_a_nested_run_leaves_the_head_to_the_outer_one(log: Ticket) -> None:
+    with (
+        CaptureQueriesContext(connection) as queries,
+        transaction.atomic(),
+        chain_writes(log.chain),
+    ):
+        _append_notes(log, 1)
+        with chain_writes(log.chain):
+            _append_notes(log, 1)
+        _append_notes(log, 1)
+    updates = [q for q in queries.captured_queries if q["sql"].startswith('UPDATE "logbook_chain"')]
+    assert len(updates) == 1
+    assert verify().ok
+
+
+def test_opening_a_ticket_writes_its_new_chain_in_one_go() -> None:
+    with CaptureQueriesContext(connection) as queries:
+        ticket = make_ticket(text="Printer kami rusak.")
+    chain_sql = [
+        q["sql"].split()[0] for q in queries.captured_queries if "logbook_chain" in q["sql"]
+    ]
+    assert chain_sql == ["INSERT", "UPDATE"]
+    assert Entry.objects.filter(chain=ticket.chain).count() == 2
+    assert verify(ticket=str(ticket.reference)).ok
