@@ -159,7 +159,8 @@ else:
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
         "default": {
-            "ENGINE": "django.db.backends.sqlite3",
+            # Django's SQLite backend, with writers taking turns before BEGIN (see its docs).
+            "ENGINE": "layan.core.sqlite",
             "NAME": DATA_DIR / "layan.sqlite3",
             "OPTIONS": {
                 # WAL lets the worker write while the web server reads; IMMEDIATE avoids the

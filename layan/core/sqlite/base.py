@@ -1,0 +1,147 @@
+"""Django's SQLite backend, with writers taking turns before they start a transaction.
+
+SQLite lets one writer in at a time. A writer that finds the database busy waits in SQLite's
+busy handler, which sleeps 1, 2, 5, 10 ... up to 100 ms between tries and does not notice
+when the lock comes free. With a few web threads writing at once, the database then sits idle
+while writers sleep, and a request can wait hundreds of milliseconds for a lock that was free
+most of that time.
+
+Here every transaction (`BEGIN IMMEDIATE`, as the settings ask) first takes its turn:
+
+- within a process, through a lock that hands over to the next waiting thread at once;
+- between processes (web workers, the task worker, an import), through an exclusive
+  `flock` on a file beside the database, tried again every 2 ms at most.
+
+The turn ends when the transaction commits or rolls back, or the connection closes. A writer
+that cannot get its turn within the database timeout goes on without it, and SQLite's own
+lock and timeout decide, as they would without this backend. Writes outside a transaction
+(autocommit statements) do not take turns. Reads never do: WAL lets them run beside a writer.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import threading
+import time
+from typing import Any
+
+from django.db.backends.sqlite3 import base
+
+# Per process and database file: the lock threads queue on (recreated in a forked child).
+_turns: dict[tuple[int, str], threading.Lock] = {}
+_turns_guard = threading.Lock()
+
+FIRST_PAUSE = 0.0005  # seconds between tries for another process's turn: doubles up to
+LONGEST_PAUSE = 0.002
+
+
+def _process_turn(path: str) -> threading.Lock:
+    key = (os.getpid(), path)
+    with _turns_guard:
+        lock = _turns.get(key)
+        if lock is None:
+            lock = _turns[key] = threading.Lock()
+        return lock
+
+
+class WriterTurn:
+    """One connection's place in the queue of writers to one database file."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.lock_path = f"{path}-writer.lock"
+        self._fd: int | None = None
+        self._pid = 0
+        self._thread_lock: threading.Lock | None = None
+        self._locked_file = False
+
+    def _file(self) -> int:
+        # Opened in this process: a descriptor inherited across fork would share its lock.
+        if self._fd is None or self._pid != os.getpid():
+            self._fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            self._pid = os.getpid()
+        return self._fd
+
+    def take(self, timeout: float) -> bool:
+        """Wait up to `timeout` seconds for this connection's turn; say whether it came."""
+        deadline = time.monotonic() + timeout
+        lock = _process_turn(self.path)
+        if not lock.acquire(timeout=max(timeout, 0)):
+            return False
+        self._thread_lock = lock
+        fd = self._file()
+        pause = FIRST_PAUSE
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    self.give_back()
+                    return False
+                time.sleep(pause)
+                pause = min(pause * 2, LONGEST_PAUSE)
+            else:
+                self._locked_file = True
+                return True
+
+    def give_back(self) -> None:
+        """End this connection's turn, if it has one (safe to call more than once)."""
+        if self._locked_file and self._fd is not None and self._pid == os.getpid():
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+        self._locked_file = False
+        lock, self._thread_lock = self._thread_lock, None
+        if lock is not None:
+            lock.release()
+
+    def close(self) -> None:
+        self.give_back()
+        if self._fd is not None and self._pid == os.getpid():
+            os.close(self._fd)
+        self._fd = None
+
+
+class DatabaseWrapper(base.DatabaseWrapper):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._turn: WriterTurn | None = None
+
+    def _writer_turn(self) -> WriterTurn | None:
+        if self.is_in_memory_db():  # one process only: SQLite's own lock is enough
+            return None
+        if self._turn is None:
+            self._turn = WriterTurn(os.fspath(self.settings_dict["NAME"]))
+        return self._turn
+
+    def _start_transaction_under_autocommit(self) -> None:
+        turn = self._writer_turn()
+        if turn is not None:
+            turn.take(float(self.settings_dict.get("OPTIONS", {}).get("timeout", 5)))
+        try:
+            super()._start_transaction_under_autocommit()
+        except BaseException:
+            if turn is not None:
+                turn.give_back()
+            raise
+
+    def _commit(self) -> None:
+        try:
+            super()._commit()
+        finally:
+            if self._turn is not None:
+                self._turn.give_back()
+
+    def _rollback(self) -> None:
+        try:
+            super()._rollback()
+        finally:
+            if self._turn is not None:
+                self._turn.give_back()
+
+    def _close(self) -> None:
+        try:
+            super()._close()
+        finally:
+            if self._turn is not None:
+                self._turn.close()
+                self._turn = None

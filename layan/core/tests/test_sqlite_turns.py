@@ -1,0 +1,158 @@
+"""Writers on SQLite take turns (`layan.core.sqlite`): one transaction at a time per database
+file, across threads and processes, handed over as soon as the holder commits or rolls back."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.db.utils import load_backend
+
+from layan.core.sqlite.base import WriterTurn
+
+pytestmark = pytest.mark.skipif(
+    connection.vendor != "sqlite", reason="the SQLite backend's own behaviour"
+)
+
+
+def _wrapper(path: Path, alias: str) -> Any:
+    settings = {**connection.settings_dict, "NAME": str(path), "OPTIONS": {"timeout": 5}}
+    settings["OPTIONS"]["transaction_mode"] = "IMMEDIATE"
+    wrapper = load_backend("layan.core.sqlite").DatabaseWrapper(settings, alias=alias)
+    wrapper.ensure_connection()
+    return wrapper
+
+
+def _begin(wrapper: Any) -> None:
+    wrapper.set_autocommit(False, force_begin_transaction_with_broken_autocommit=True)
+
+
+def _end(wrapper: Any, how: str) -> None:
+    getattr(wrapper, how)()
+    wrapper.set_autocommit(True)
+
+
+@pytest.fixture
+def database(tmp_path: Path) -> Path:
+    path = tmp_path / "turns.sqlite3"
+    first = _wrapper(path, "setup")
+    with first.cursor() as cursor:
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("CREATE TABLE seen (writer TEXT)")
+    first.close()
+    return path
+
+
+@pytest.mark.parametrize("how", ["commit", "rollback"])
+def test_a_transaction_holds_the_turn_until_it_ends(database: Path, how: str) -> None:
+    holder = _wrapper(database, "holder")
+    _begin(holder)
+    with holder.cursor() as cursor:
+        cursor.execute("INSERT INTO seen VALUES ('holder')")
+    other = WriterTurn(str(database))
+    assert not other.take(timeout=0.05)
+    _end(holder, how)
+    assert other.take(timeout=0.05)
+    other.close()
+    holder.close()
+
+
+def test_closing_a_connection_mid_transaction_ends_its_turn(database: Path) -> None:
+    holder = _wrapper(database, "holder")
+    _begin(holder)
+    holder.close()
+    other = WriterTurn(str(database))
+    assert other.take(timeout=0.05)
+    other.close()
+
+
+def test_threads_of_one_process_take_turns_in_their_transactions(database: Path) -> None:
+    order: list[str] = []
+    first = _wrapper(database, "first")
+    _begin(first)
+    started = threading.Event()
+
+    def second_writer() -> None:
+        second = _wrapper(database, "second")
+        started.set()
+        _begin(second)  # waits for the first transaction
+        order.append("second began")
+        with second.cursor() as cursor:
+            cursor.execute("INSERT INTO seen VALUES ('second')")
+        _end(second, "commit")
+        second.close()
+
+    thread = threading.Thread(target=second_writer)
+    thread.start()
+    started.wait(5)
+    thread.join(0.2)
+    assert thread.is_alive()  # still waiting for its turn
+    with first.cursor() as cursor:
+        cursor.execute("INSERT INTO seen VALUES ('first')")
+    order.append("first committed")
+    _end(first, "commit")
+    thread.join(10)
+    assert order == ["first committed", "second began"]
+    with first.cursor() as cursor:
+        cursor.execute("SELECT writer FROM seen ORDER BY rowid")
+        assert [row[0] for row in cursor.fetchall()] == ["first", "second"]
+    first.close()
+
+
+CHILD = """
+import sys
+from layan.core.sqlite.base import WriterTurn
+turn = WriterTurn(sys.argv[1])
+print(turn.take(timeout=float(sys.argv[2])), flush=True)
+if sys.argv[3] == "die":
+    import os
+    os._exit(0)  # no give-back: the kernel drops the lock with the process
+"""
+
+
+def _child(database: Path, timeout: float, end: str) -> str:
+    result = subprocess.run(
+        [sys.executable, "-c", CHILD, str(database), str(timeout), end],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    return result.stdout.strip()
+
+
+def test_another_process_waits_for_the_turn_and_a_dead_holder_frees_it(database: Path) -> None:
+    turn = WriterTurn(str(database))
+    assert turn.take(timeout=1)
+    assert _child(database, 0.1, "wait") == "False"  # gave up: SQLite's own lock decides
+    turn.give_back()
+    assert _child(database, 1, "die") == "True"
+    assert turn.take(timeout=1)  # the child died holding its turn
+    turn.close()
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_a_forked_child_does_not_share_its_parents_turn(database: Path) -> None:
+    turn = WriterTurn(str(database))
+    turn._file()  # opened before the fork, as in a preloaded web server
+    reader, writer = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: a worker process
+        os.close(reader)
+        took = turn.take(timeout=5)
+        os.write(writer, b"1" if took else b"0")
+        threading.Event().wait(0.5)  # hold the turn a moment
+        turn.give_back()
+        os._exit(0)
+    os.close(writer)
+    assert os.read(reader, 1) == b"1"
+    assert not turn.take(timeout=0.05)  # the child holds it, not a shared descriptor
+    os.waitpid(pid, 0)
+    assert turn.take(timeout=1)
+    turn.close()
