@@ -12,10 +12,11 @@ Here every transaction (`BEGIN IMMEDIATE`, as the settings ask) first takes its 
 - between processes (web workers, the task worker, an import), through an exclusive
   `flock` on a file beside the database, tried again every 2 ms at most.
 
-The turn ends when the transaction commits or rolls back, or the connection closes. A writer
-that cannot get its turn within the database timeout goes on without it, and SQLite's own
-lock and timeout decide, as they would without this backend. Writes outside a transaction
-(autocommit statements) do not take turns. Reads never do: WAL lets them run beside a writer.
+The turn ends when the transaction commits or rolls back, or the connection closes. A write
+outside a transaction (an autocommit INSERT, UPDATE or DELETE: a queued task, say) takes a
+turn for that one statement. A writer that cannot get its turn within the database timeout
+goes on without it, and SQLite's own lock and timeout decide, as they would without this
+backend. Reads never take turns: WAL lets them run beside a writer.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import fcntl
 import os
 import threading
 import time
+from collections.abc import Iterable
 from typing import Any
 
 from django.db.backends.sqlite3 import base
@@ -101,6 +103,41 @@ class WriterTurn:
         self._fd = None
 
 
+WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+
+
+class TurnCursor(base.SQLiteCursorWrapper):
+    """A cursor whose writes outside a transaction take a turn, one statement each."""
+
+    turn: WriterTurn | None = None
+    timeout = 5.0
+
+    def _alone(self, query: str) -> WriterTurn | None:
+        if self.turn is None or self.connection.in_transaction:
+            return None
+        return self.turn if query.lstrip()[:7].upper().startswith(WRITES) else None
+
+    def execute(self, query: str, params: Any = None) -> Any:
+        turn = self._alone(query)
+        if turn is None:
+            return super().execute(query, params)
+        turn.take(self.timeout)
+        try:
+            return super().execute(query, params)
+        finally:
+            turn.give_back()
+
+    def executemany(self, query: str, param_list: Iterable[Any]) -> Any:
+        turn = self._alone(query)
+        if turn is None:
+            return super().executemany(query, param_list)
+        turn.take(self.timeout)
+        try:
+            return super().executemany(query, param_list)
+        finally:
+            turn.give_back()
+
+
 class DatabaseWrapper(base.DatabaseWrapper):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -113,12 +150,20 @@ class DatabaseWrapper(base.DatabaseWrapper):
             self._turn = WriterTurn(os.fspath(self.settings_dict["NAME"]))
         return self._turn
 
+    def _timeout(self) -> float:
+        return float(self.settings_dict.get("OPTIONS", {}).get("timeout", 5))
+
+    def create_cursor(self, name: str | None = None) -> Any:
+        cursor = self.connection.cursor(factory=TurnCursor)
+        cursor.turn, cursor.timeout = self._writer_turn(), self._timeout()
+        return cursor
+
     def _start_transaction_under_autocommit(self) -> None:
         turn = self._writer_turn()
         if turn is not None:
-            turn.take(float(self.settings_dict.get("OPTIONS", {}).get("timeout", 5)))
+            turn.take(self._timeout())
         try:
-            super()._start_transaction_under_autocommit()
+            super()._start_transaction_under_autocommit()  # type: ignore[misc]
         except BaseException:
             if turn is not None:
                 turn.give_back()
@@ -126,21 +171,21 @@ class DatabaseWrapper(base.DatabaseWrapper):
 
     def _commit(self) -> None:
         try:
-            super()._commit()
+            super()._commit()  # type: ignore[misc]
         finally:
             if self._turn is not None:
                 self._turn.give_back()
 
     def _rollback(self) -> None:
         try:
-            super()._rollback()
+            super()._rollback()  # type: ignore[misc]
         finally:
             if self._turn is not None:
                 self._turn.give_back()
 
     def _close(self) -> None:
         try:
-            super()._close()
+            super()._close()  # type: ignore[misc]
         finally:
             if self._turn is not None:
                 self._turn.close()

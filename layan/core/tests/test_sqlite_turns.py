@@ -156,3 +156,32 @@ def test_a_forked_child_does_not_share_its_parents_turn(database: Path) -> None:
     os.waitpid(pid, 0)
     assert turn.take(timeout=1)
     turn.close()
+
+
+def test_a_write_outside_a_transaction_takes_a_turn_of_its_own(database: Path) -> None:
+    holder = WriterTurn(str(database))
+    assert holder.take(timeout=1)
+    done = threading.Event()
+
+    def write() -> None:
+        writer = _wrapper(database, "alone")
+        with writer.cursor() as cursor:
+            cursor.execute("INSERT INTO seen VALUES ('alone')")
+        writer.close()
+        done.set()
+
+    thread = threading.Thread(target=write)
+    thread.start()
+    assert not done.wait(0.2)  # waiting for its turn
+    reader = _wrapper(database, "reader")
+    with reader.cursor() as cursor:  # reads never wait
+        cursor.execute("SELECT count(*) FROM seen")
+        assert cursor.fetchone()[0] == 0
+    holder.give_back()
+    assert done.wait(10)
+    thread.join(10)
+    with reader.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM seen")
+        assert cursor.fetchone()[0] == 1
+    reader.close()
+    holder.close()
