@@ -162,6 +162,9 @@ else:
             # Django's SQLite backend, with writers taking turns before BEGIN (see its docs).
             "ENGINE": "layan.core.sqlite",
             "NAME": DATA_DIR / "layan.sqlite3",
+            # Kept open across requests: opening one (Django's SQL functions, the PRAGMAs,
+            # SQLite reading the schema) costs about 4.5 ms, a query on an open one 0.7 ms.
+            "CONN_MAX_AGE": 600,
             "OPTIONS": {
                 # WAL lets the worker write while the web server reads; IMMEDIATE avoids the
                 # upgrade deadlock when two writers both start as readers.
