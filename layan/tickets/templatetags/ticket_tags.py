@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -155,12 +156,42 @@ def _path_for(name: str) -> Callable[[int], str]:
     return lambda value: f"{head}{int(value)}{tail}"
 
 
+def html_fill(template: str, *args: object) -> SafeString:
+    """`format_html` for a list's many cells: the same escaping and result, without the checks
+    for lazy strings on every value (a fifth of an inbox page's time went there)."""
+    return SafeString(
+        template.format(
+            *(
+                value.__html__() if hasattr(value, "__html__") else html.escape(str(value))
+                for value in args
+            )
+        )
+    )
+
+
+_ROW = (
+    "<tr>"
+    '<td class="col-ref"><a href="{}">{}</a></td>'
+    '<td class="col-subject"><a href="{}" class="subject">{}</a>{}'
+    ' <span class="muted small">{} · {}</span></td>'
+    '<td><a href="{}">{}</a>{}</td>'
+    "<td>{}</td>"
+    "<td>{}</td>"
+    "<td>{}</td>"
+    '<td class="col-due">{}</td>'
+    '<td class="col-time"><time datetime="{}" title="{}">{}</time></td>'
+    "</tr>"
+)
+
+
 @register.simple_tag
 def inbox_rows(tickets: Sequence[Ticket]) -> SafeString:
     """Write the inbox table's rows.
 
     The inbox is the page staff open most; writing its rows here takes about half the time of
-    a template loop over the same markup (13 ms instead of 26 ms for 50 rows).
+    a template loop over the same markup (13 ms instead of 26 ms for 50 rows). Choice labels
+    and badges are looked up once per page: `get_status_display()` builds and hashes the
+    choices, translating every label, on each call.
     """
     if not tickets:
         return SafeString("")
@@ -170,7 +201,11 @@ def inbox_rows(tickets: Sequence[Ticket]) -> SafeString:
     nobody = format_html('<span class="muted">{}</span>', _("nobody"))
     internal = format_html(' <span class="chip">{}</span>', _("internal"))
     abusive = format_html(' <span class="chip prio-urgent">{}</span>', _("abusive"))
+    no_due = format_html('<span class="muted">{}</span>', "—")
     angry_label = _("angry")
+    categories = {value: str(label) for value, label in Category.choices}
+    statuses = {value: status_badge(value, str(label)) for value, label in Status.choices}
+    priorities = {value: priority_badge(value, str(label)) for value, label in Priority.choices}
     rows = []
     for ticket in tickets:
         path = ticket_path(ticket.reference)
@@ -187,7 +222,7 @@ def inbox_rows(tickets: Sequence[Ticket]) -> SafeString:
         if sla is not None and sla.next_due_at is not None:
             state, label = sla.due_state_at(now)
             due_local = localtime(sla.next_due_at)
-            due = format_html(
+            due = html_fill(
                 '<span class="sla-state sla-{}">{}</span><time datetime="{}" title="{}">{}</time>',
                 state,
                 label,
@@ -196,33 +231,24 @@ def inbox_rows(tickets: Sequence[Ticket]) -> SafeString:
                 dateformat.format(due_local, "j M H:i"),
             )
         else:
-            due = format_html('<span class="muted">{}</span>', "—")
+            due = no_due
         updated = localtime(ticket.updated_at)
+        status, priority = ticket.status, ticket.priority
         rows.append(
-            format_html(
-                "<tr>"
-                '<td class="col-ref"><a href="{}">{}</a></td>'
-                '<td class="col-subject"><a href="{}" class="subject">{}</a>{}'
-                ' <span class="muted small">{} · {}</span></td>'
-                '<td><a href="{}">{}</a>{}</td>'
-                "<td>{}</td>"
-                "<td>{}</td>"
-                "<td>{}</td>"
-                '<td class="col-due">{}</td>'
-                '<td class="col-time"><time datetime="{}" title="{}">{}</time></td>'
-                "</tr>",
+            html_fill(
+                _ROW,
                 path,
                 ticket.ref,
                 path,
                 ticket.subject,
                 mood,
                 ticket.requester.name,
-                ticket.get_category_display(),
+                categories.get(ticket.category, ticket.category),
                 customer_path(ticket.customer_id),
                 ticket.customer.name,
                 internal if ticket.customer.is_internal else "",
-                status_badge(ticket.status, ticket.get_status_display()),
-                priority_badge(ticket.priority, ticket.get_priority_display()),
+                statuses.get(status) or status_badge(status, status),
+                priorities.get(priority) or priority_badge(priority, priority),
                 ticket.owner.name if ticket.owner else nobody,
                 due,
                 updated.isoformat(),
