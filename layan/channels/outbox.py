@@ -63,25 +63,20 @@ def _customer_address(ticket: Ticket) -> str:
 
 def _thread_ids(ticket: Ticket) -> tuple[str, tuple[str, ...]]:
     """Return In-Reply-To (the customer's latest mail) and References (oldest first)."""
-    ids = list(
+    mails = list(
         Entry.objects.filter(chain_id=ticket.chain_id, channel=Channel.EMAIL)
         .exclude(external_id="")
         .order_by("seq")
-        .values_list("external_id", flat=True)
+        .values_list("kind", "external_id")
     )
+    ids = [external_id for _kind, external_id in mails]
     ids += list(
         OutboundRecord.objects.filter(ticket=ticket)
         .order_by("pk")
         .values_list("message_id", flat=True)
     )
-    last_inbound = (
-        Entry.objects.filter(chain_id=ticket.chain_id, kind=Kind.MESSAGE, channel=Channel.EMAIL)
-        .exclude(external_id="")
-        .order_by("-seq")
-        .values_list("external_id", flat=True)
-        .first()
-    )
-    return last_inbound or "", tuple(dict.fromkeys(ids))[-20:]
+    inbound = [external_id for kind, external_id in mails if kind == Kind.MESSAGE]
+    return (inbound[-1] if inbound else ""), tuple(dict.fromkeys(ids))[-20:]
 
 
 def _queue(
