@@ -137,25 +137,35 @@ def test_another_process_waits_for_the_turn_and_a_dead_holder_frees_it(database:
     turn.close()
 
 
+FORKED = """
+import os, sys, time
+from layan.core.sqlite.base import WriterTurn
+turn = WriterTurn(sys.argv[1])
+turn._file()  # opened before the fork, as in a web server that loads the app first
+reader, writer = os.pipe()
+pid = os.fork()
+if pid == 0:  # the child: a worker process
+    os.write(writer, b"1" if turn.take(timeout=5) else b"0")
+    time.sleep(0.5)  # hold the turn a moment
+    turn.give_back()
+    os._exit(0)
+child_took = os.read(reader, 1) == b"1"
+parent_blocked = not turn.take(timeout=0.05)  # the child holds it: no shared descriptor
+os.waitpid(pid, 0)
+print(child_took, parent_blocked, turn.take(timeout=1))
+"""
+
+
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
 def test_a_forked_child_does_not_share_its_parents_turn(database: Path) -> None:
-    turn = WriterTurn(str(database))
-    turn._file()  # opened before the fork, as in a preloaded web server
-    reader, writer = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the child: a worker process
-        os.close(reader)
-        took = turn.take(timeout=5)
-        os.write(writer, b"1" if took else b"0")
-        threading.Event().wait(0.5)  # hold the turn a moment
-        turn.give_back()
-        os._exit(0)
-    os.close(writer)
-    assert os.read(reader, 1) == b"1"
-    assert not turn.take(timeout=0.05)  # the child holds it, not a shared descriptor
-    os.waitpid(pid, 0)
-    assert turn.take(timeout=1)
-    turn.close()
+    result = subprocess.run(
+        [sys.executable, "-c", FORKED, str(database)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert result.stdout.split() == ["True", "True", "True"]
 
 
 def test_a_write_outside_a_transaction_takes_a_turn_of_its_own(database: Path) -> None:
