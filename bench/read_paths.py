@@ -78,6 +78,7 @@ def queries_time(
         ticket_for,
         ticket_timeline,
     )
+    from layan.wsgi import settle
 
     rng = random.Random(seed)
     manager = User.objects.get(username=MANAGER)
@@ -128,6 +129,10 @@ def queries_time(
         "view_ticket": lambda n: page(f"/tickets/{references[n % len(references)]}/"),
         "view_customer_top": lambda n: page(f"/customers/{top.pk}/"),
     }
+    # A web worker settles after its first requests (`layan.wsgi`): warm every call, then the same.
+    for call in calls.values():
+        call(0)
+    settle()
     figures: dict[str, Any] = {}
     plans: dict[str, dict[str, Any]] = {}
     for name, call in calls.items():
@@ -268,10 +273,9 @@ def main() -> None:
     parser.add_argument("--in-process", metavar="SUMMARY", help=argparse.SUPPRESS)
     options = parser.parse_args()
     if options.in_process:
-        import django
-
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "layan.settings")
-        django.setup()
+        import layan.wsgi  # set up as a web worker is, settled after loading  # noqa: F401
+
         summary = json.loads(options.in_process)
         print(json.dumps(queries_time(summary, runs=options.runs, seconds=options.seconds)))
         return

@@ -1,0 +1,53 @@
+"""The web worker's entry point keeps the garbage collector off what it has loaded."""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.test import RequestFactory
+
+from layan import wsgi
+
+
+@pytest.fixture
+def fresh_worker() -> Iterator[None]:
+    gc.unfreeze()
+    served = wsgi._served
+    wsgi._served = 0
+    try:
+        yield
+    finally:
+        wsgi._served = served
+        gc.unfreeze()
+
+
+@pytest.mark.django_db
+def test_a_worker_settles_after_its_first_requests(fresh_worker: None) -> None:
+    environ = RequestFactory().get("/healthz").environ
+    statuses: list[str] = []
+
+    def start_response(status: str, headers: list[Any], *rest: Any) -> None:
+        statuses.append(status)
+
+    frozen = []
+    for _ in range(max(wsgi.SETTLE_AFTER)):
+        b"".join(wsgi.application(dict(environ), start_response))
+        frozen.append(gc.get_freeze_count())
+    assert set(statuses) == {"200 OK"}
+    assert frozen[0] > 0  # what the first request loaded is frozen
+    grew_at = [
+        served for served in range(2, len(frozen) + 1) if frozen[served - 1] > frozen[served - 2]
+    ]
+    assert set(grew_at) <= wsgi.SETTLE_AFTER  # and only at the counts named
+
+
+def test_settle_freezes_what_is_alive() -> None:
+    gc.unfreeze()
+    try:
+        wsgi.settle()
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
