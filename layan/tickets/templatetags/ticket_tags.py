@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -16,6 +15,7 @@ from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 
 from layan.core import clock
+from layan.core.markup import html_fill
 from layan.core.templatetags.layan import ago, priority_badge, status_badge
 from layan.knowledge.models import Fault, Stage
 from layan.logbook.models import Entry, Kind
@@ -154,19 +154,6 @@ def _path_for(name: str) -> Callable[[int], str]:
     sentinel = 987654321
     head, tail = reverse(name, args=[sentinel]).split(str(sentinel))
     return lambda value: f"{head}{int(value)}{tail}"
-
-
-def html_fill(template: str, *args: object) -> SafeString:
-    """`format_html` for a list's many cells: the same escaping and result, without the checks
-    for lazy strings on every value (a fifth of an inbox page's time went there)."""
-    return SafeString(
-        template.format(
-            *(
-                value.__html__() if hasattr(value, "__html__") else html.escape(str(value))
-                for value in args
-            )
-        )
-    )
 
 
 _ROW = (

@@ -4,31 +4,11 @@ the model's own `get_..._display()`, in the reader's language."""
 from __future__ import annotations
 
 import pytest
-from django.utils.html import format_html
-from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import gettext_lazy, override
-from hypothesis import given
-from hypothesis import strategies as st
+from django.utils.translation import override
 
 from layan.tickets.models import Category, Priority, Status
-from layan.tickets.templatetags.ticket_tags import html_fill, inbox_rows
+from layan.tickets.templatetags.ticket_tags import inbox_rows
 from layan.tickets.tests.factories import make_ticket
-
-VALUES = st.one_of(
-    st.text(),
-    st.integers(),
-    st.none(),
-    st.text().map(mark_safe),
-    st.sampled_from([gettext_lazy("nobody"), gettext_lazy("internal")]),
-)
-
-
-@given(st.lists(VALUES, min_size=1, max_size=6))
-def test_html_fill_escapes_exactly_as_format_html(values: list[object]) -> None:
-    template = " | ".join("<b>{}</b>" for _ in values)
-    filled = html_fill(template, *values)
-    assert isinstance(filled, SafeString)
-    assert filled == format_html(template, *values)
 
 
 @pytest.mark.django_db
