@@ -11,7 +11,7 @@ playbook times are clock time.
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -37,7 +37,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, TruncMonth
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -161,33 +161,79 @@ def _sla_counts() -> dict[str, Count]:
 
 def sla_summary(tickets: QuerySet[Ticket], *, period: Period, by: str) -> list[SlaRow]:
     """Return SLA % met per metric for each team, owner, priority or month of the period."""
+    rows, months = sla_summaries(tickets, period=period, by=by)
+    return months if by == "month" else rows
+
+
+def sla_summaries(
+    tickets: QuerySet[Ticket], *, period: Period, by: str
+) -> tuple[list[SlaRow], list[SlaRow]]:
+    """Return the SLA rows per `by` and per month of the period, from one grouped scan.
+
+    The month of each ticket is found by comparing its opening time with the local month
+    starts of the period (a CASE), not by truncating each date: on SQLite Django truncates
+    dates in Python, once per row (eight times slower than the rest of the query at 15,000
+    tickets).
+    """
     if by not in SLA_GROUPINGS:
         raise ValueError(f"Unknown grouping {by!r}.")
-    scoped = period.tickets(tickets).order_by()
-    rows: list[Any]
-    if by == "month":
-        month = TruncMonth("created_at", tzinfo=ZoneInfo(settings.TIME_ZONE))
-        rows = list(scoped.annotate(group=month).values("group").annotate(**_sla_counts()))
-    else:
-        field = {"team": "team_id", "owner": "owner_id", "priority": "priority"}[by]
-        rows = list(scoped.values(group=F(field)).annotate(**_sla_counts()))
-    labels = _labels(by, [row["group"] for row in rows])
-    result = [
-        SlaRow(
-            key=_key(row["group"]),
-            label=labels.get(row["group"], _key(row["group"])),
-            tickets=row["n"],
-            met={metric: row[f"{metric}_met"] for metric in SLA_METRICS},
-            decided={metric: row[f"{metric}_decided"] for metric in SLA_METRICS},
-        )
-        for row in rows
-    ]
-    if by == "month":
-        return sorted(result, key=lambda row: row.key)
+    starts = _month_starts(period)
+    month = Case(
+        *(
+            When(created_at__lt=following, then=Value(index))
+            for index, following in enumerate(starts[1:])
+        ),
+        default=Value(len(starts) - 1),
+        output_field=IntegerField(),
+    )
+    field = {"team": "team_id", "owner": "owner_id", "priority": "priority", "month": None}[by]
+    keys = {"month_index": month} | ({"group": F(field)} if field is not None else {})
+    grouped: Any = period.tickets(tickets).order_by().values(**keys)
+    counted: list[dict[str, Any]] = list(grouped.annotate(**_sla_counts()))
+    per_group: dict[Any, Counter[str]] = defaultdict(Counter)
+    per_month: dict[Any, Counter[str]] = defaultdict(Counter)
+    for row in counted:
+        figures = {
+            name: value for name, value in row.items() if name not in ("group", "month_index")
+        }
+        per_month[starts[row["month_index"]]].update(figures)
+        if field is not None:
+            per_group[row["group"]].update(figures)
+    months = sorted(_sla_rows("month", per_month), key=lambda row: row.key)
+    if field is None:
+        return months, months
+    rows = _sla_rows(by, per_group)
     if by == "priority":
         order = list(reversed(Priority.values))
-        return sorted(result, key=lambda row: order.index(row.key) if row.key in order else 9)
-    return sorted(result, key=lambda row: (-row.tickets, row.label))
+        rows.sort(key=lambda row: order.index(row.key) if row.key in order else 9)
+    else:
+        rows.sort(key=lambda row: (-row.tickets, row.label))
+    return rows, months
+
+
+def _month_starts(period: Period) -> list[dt.datetime]:
+    """The local starts of the months the period touches, first to last."""
+    zone = ZoneInfo(settings.TIME_ZONE)
+    starts = []
+    year, month = period.since.year, period.since.month
+    while (year, month) <= (period.until.year, period.until.month):
+        starts.append(dt.datetime(year, month, 1, tzinfo=zone))
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return starts
+
+
+def _sla_rows(by: str, groups: dict[Any, Counter[str]]) -> list[SlaRow]:
+    labels = _labels(by, list(groups))
+    return [
+        SlaRow(
+            key=_key(group),
+            label=labels.get(group, _key(group)),
+            tickets=figures["n"],
+            met={metric: figures[f"{metric}_met"] for metric in SLA_METRICS},
+            decided={metric: figures[f"{metric}_decided"] for metric in SLA_METRICS},
+        )
+        for group, figures in groups.items()
+    ]
 
 
 def _key(value: object) -> str:

@@ -47,7 +47,7 @@ from layan.reports.queries import (
     satisfaction_lowest,
     satisfaction_summary,
     satisfaction_total,
-    sla_summary,
+    sla_summaries,
     verdicts_available,
 )
 from layan.team.auth import staff_user
@@ -90,7 +90,9 @@ def sla_report(request: HttpRequest) -> HttpResponse:
     form = SlaReportForm(request.GET)
     period, by = form.period(), form.grouping()
     tickets = report_tickets_for(user)
-    rows = sla_summary(tickets, period=period, by=by)
+    rows, months = sla_summaries(tickets, period=period, by=by)
+    if by == "month":
+        rows = months
     if request.GET.get("format") == "csv":
         return csv_response(
             (
@@ -100,7 +102,6 @@ def sla_report(request: HttpRequest) -> HttpResponse:
             ),
             filename=f"layan-sla-{by}-{period.since}-{period.until}.csv",
         )
-    months = rows if by == "month" else sla_summary(tickets, period=period, by="month")
     context = {
         "form": form,
         "period": period,

@@ -9,12 +9,19 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
+from django.utils.translation import override
 
 from layan.core.clock import clock_at
 from layan.customers.models import Customer
 from layan.customers.tests.factories import CustomerFactory
 from layan.reports.fairness import Finding
-from layan.reports.queries import Period, fairness_for, fairness_tickets, sla_summary
+from layan.reports.queries import (
+    Period,
+    fairness_for,
+    fairness_tickets,
+    sla_summaries,
+    sla_summary,
+)
 from layan.sla.services import sla_refresh
 from layan.sla.tests.factories import standard_setup
 from layan.team.models import Role, User
@@ -95,6 +102,38 @@ def test_sla_summary_counts_met_and_breached_per_group(business) -> None:
     assert sum(row.tickets for row in by_month) == 50
     earlier = Period(since=dt.date(2025, 1, 1), until=dt.date(2025, 12, 31))
     assert sla_summary(Ticket.objects.all(), period=earlier, by="priority") == []
+
+
+def test_months_are_local_months_across_a_year_end() -> None:
+    """A ticket opened at 00:30 on the 1st in Jakarta is in that month, though it is still
+    the previous month in UTC; every month and every group is read from one scan."""
+    team = TeamFactory(name="Malam")
+    moments = [
+        datetime(2025, 12, 31, 23, 30, tzinfo=WIB),
+        datetime(2026, 1, 1, 0, 30, tzinfo=WIB),  # 31 December, 17:30 UTC
+        datetime(2026, 1, 31, 23, 59, tzinfo=WIB),
+        datetime(2026, 2, 1, 0, 0, tzinfo=WIB),
+        datetime(2026, 3, 15, 12, 0, tzinfo=WIB),
+    ]
+    for number, moment in enumerate(moments):
+        with clock_at(moment):
+            make_ticket(subject=f"Malam {number}", team=team if number % 2 else None)
+    period = Period(since=dt.date(2025, 12, 1), until=dt.date(2026, 3, 31))
+    with override("en"):
+        by_team, months = sla_summaries(Ticket.objects.all(), period=period, by="team")
+    assert [(row.label, row.tickets) for row in months] == [
+        ("2025-12", 1),
+        ("2026-01", 2),
+        ("2026-02", 1),
+        ("2026-03", 1),
+    ]
+    assert sorted((row.label, row.tickets) for row in by_team) == [("Malam", 2), ("No team", 3)]
+    assert sla_summary(Ticket.objects.all(), period=period, by="month") == months
+    narrow = Period(since=dt.date(2026, 1, 1), until=dt.date(2026, 1, 31))
+    assert [
+        (row.label, row.tickets)
+        for row in sla_summary(Ticket.objects.all(), period=narrow, by="month")
+    ] == [("2026-01", 2)]
 
 
 def test_client_verdicts_are_a_grouping(business) -> None:
