@@ -183,3 +183,40 @@ def test_recorded_verdict_keeps_the_suggestion_it_was_made_with() -> None:
     assert verdict.suggested == YES
     assert verdict.signals[0]["kind"] == "won_deals"
     assert verdict.requires_approval is False  # only a Bad verdict can require approval
+
+
+@pytest.mark.django_db
+def test_abuse_comes_from_the_tone_stored_with_a_ticket_message_and_is_analysed_elsewhere(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A ticket's message was analysed when it arrived: its tone is read, not analysed again.
+    An answer to an agreement has no tone, so it is analysed when the page asks."""
+    from layan.agreements import queries
+
+    account = make_account()
+    ticket = make_ticket(customer=account.customer, requester=account.contact, subject="Tanya")
+    on_ticket = ticket_message_add(
+        ticket=ticket, contact=account.contact, text="Dasar bodoh, kerja kalian kayak anjing!"
+    )
+    order, _agreement = make_confirmed(account)
+    second = services.agreement_send(
+        actor=account.manager, agreement=make_agreement(order, account.manager, price=9_000_000)
+    )
+    services.agreement_changes_request(agreement=second, comment="Dasar bodoh, harga apa ini!")
+    analysed: list[str] = []
+    real = queries.predict
+
+    def counting(task: str, text: str):  # type: ignore[no-untyped-def]
+        analysed.append(text)
+        return real(task, text)
+
+    monkeypatch.setattr(queries, "predict", counting)
+    suggestion = verdict_suggestion(account.customer, today=date.today())
+    abusive = suggestion.of("abusive_messages")
+    assert sorted(signal.label for signal in abusive) == sorted([f"#{ticket.reference}", order.ref])
+    assert next(s for s in abusive if s.label == f"#{ticket.reference}").url.endswith(
+        f"#e{on_ticket.seq}"
+    )
+    assert all("bodoh" in signal.detail for signal in abusive)
+    assert on_ticket.text not in analysed  # read from its tone
+    assert any("harga apa ini" in text for text in analysed)  # the agreement answer
