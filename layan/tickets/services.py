@@ -23,7 +23,13 @@ from layan.customers.models import Contact, Customer
 from layan.knowledge.models import ChecklistItem, Fault, Stage
 from layan.logbook import events
 from layan.logbook.models import Direction, Entry, Kind
-from layan.logbook.services import NewAttachment, chain_create, chain_writes, entry_append
+from layan.logbook.services import (
+    NewAttachment,
+    chain_create,
+    chain_writes,
+    entry_append,
+    entry_redact,
+)
 from layan.team.models import Role, Team, User
 from layan.tickets.models import (
     DONE_STATUSES,
@@ -34,6 +40,7 @@ from layan.tickets.models import (
     Status,
     Tag,
     Ticket,
+    Tone,
 )
 from layan.tickets.tone import tone_record
 
@@ -361,6 +368,16 @@ def ticket_reply(
         ticket_changed(locked.pk)
     ticket.refresh_from_db()
     return entry
+
+
+def message_redact(*, entry: Entry, actor: User, reason: str) -> Entry:
+    """Erase an entry's content (`entry_redact`) and the words its tone quoted from it (abuse
+    terms, urgency cues), together; return the redaction record. The tone's scores stay:
+    they hold no words of the message."""
+    with transaction.atomic():
+        record = entry_redact(entry=entry, actor=actor, reason=reason)
+        Tone.objects.filter(entry=entry).update(abuse_terms=[], urgency_cues=[])
+    return record
 
 
 def ticket_note_add(*, ticket: Ticket, actor: User, text: str, channel: str = "ui") -> Entry:

@@ -26,7 +26,7 @@ from layan.customers.queries import (
     customers_for,
 )
 from layan.logbook.models import Entry, EntryAttachment
-from layan.logbook.services import RedactionRefused, entry_redact
+from layan.logbook.services import RedactionRefused
 from layan.logbook.verify import ticket_chain_verified
 from layan.team.auth import staff_user
 from layan.team.models import Team
@@ -181,7 +181,7 @@ def ticket_redact(request: HttpRequest, reference: int, seq: int) -> HttpRespons
     form = RedactForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            entry_redact(entry=entry, actor=user, reason=form.cleaned_data["reason"])
+            services.message_redact(entry=entry, actor=user, reason=form.cleaned_data["reason"])
         except RedactionRefused as error:
             messages.warning(request, str(error))
         else:

@@ -19,6 +19,7 @@ from layan.logbook.services import NewAttachment
 from layan.team.models import Role
 from layan.team.tests.factories import UserFactory
 from layan.tickets.evidence import ticket_evidence_export
+from layan.tickets.models import Tone
 from layan.tickets.services import ticket_reply
 from layan.tickets.tests.factories import make_ticket
 
@@ -125,6 +126,21 @@ def test_admin_redacts_through_the_page(
     assert message.redacted and message.text == ""
     page = client.get(reverse("tickets:detail", args=[ticket.reference]))
     assert "pesanan kami belum sampai" not in page.text
+
+
+def test_a_redaction_also_erases_the_words_the_tone_quoted(
+    client: Client, django_capture_on_commit_callbacks
+) -> None:  # type: ignore[no-untyped-def]
+    ticket = make_ticket(text="Dasar bodoh, kerja kalian kayak anjing! Tolong segera, darurat.")
+    tone = Tone.objects.get(ticket=ticket)
+    assert tone.abusive and tone.abuse_terms and tone.urgency_cues
+    client.force_login(UserFactory(role=Role.ADMIN))
+    url = reverse("tickets:redact", args=[ticket.reference, tone.entry.seq])
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post(url, {"reason": "Permintaan hapus data"}).status_code == 302
+    tone.refresh_from_db()
+    assert (tone.abuse_terms, tone.urgency_cues) == ([], [])
+    assert tone.abusive  # the scores stay; they quote nothing
 
 
 def test_manager_cannot_redact(client: Client, ticket) -> None:  # type: ignore[no-untyped-def]
