@@ -7,6 +7,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from django.test import RequestFactory
 
 from layan import wsgi
@@ -14,12 +16,18 @@ from layan import wsgi
 
 @pytest.fixture
 def fresh_worker() -> Iterator[None]:
+    """A worker that has served nothing yet. As Django's test client does, requests do not
+    close the test's database connection (it would end the test's transaction)."""
     gc.unfreeze()
     served = wsgi._served
     wsgi._served = 0
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
     try:
         yield
     finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
         wsgi._served = served
         gc.unfreeze()
 
