@@ -34,6 +34,17 @@ from django.db.backends.sqlite3 import base
 _turns: dict[tuple[int, str], threading.Lock] = {}
 _turns_guard = threading.Lock()
 
+
+def _forget_turns_in_child() -> None:
+    """A forked child starts with no turns: a lock copied while another thread held it would
+    never be released there."""
+    global _turns_guard
+    _turns_guard = threading.Lock()
+    _turns.clear()
+
+
+os.register_at_fork(after_in_child=_forget_turns_in_child)
+
 FIRST_PAUSE = 0.0005  # seconds between tries for another process's turn: doubles up to
 LONGEST_PAUSE = 0.002
 

@@ -139,16 +139,19 @@ def test_another_process_waits_for_the_turn_and_a_dead_holder_frees_it(database:
 
 FORKED = """
 import os, sys, time
+from layan.core.sqlite import base
 from layan.core.sqlite.base import WriterTurn
 turn = WriterTurn(sys.argv[1])
 turn._file()  # opened before the fork, as in a web server that loads the app first
 reader, writer = os.pipe()
+base._turns_guard.acquire()  # as if another thread were looking up its turn at the fork
 pid = os.fork()
 if pid == 0:  # the child: a worker process
     os.write(writer, b"1" if turn.take(timeout=5) else b"0")
     time.sleep(0.5)  # hold the turn a moment
     turn.give_back()
     os._exit(0)
+base._turns_guard.release()
 child_took = os.read(reader, 1) == b"1"
 parent_blocked = not turn.take(timeout=0.05)  # the child holds it: no shared descriptor
 os.waitpid(pid, 0)
