@@ -94,16 +94,7 @@ def changes_batched() -> Iterator[None]:
         _batched.reset(token)
     # Only reached without an error. Tickets opened by a message that was rolled back are gone.
     ids = list(Ticket.objects.filter(pk__in=touched).order_by("pk").values_list("pk", flat=True))
-    if not ids or not settings.LAYAN_TICKET_CHANGE_TASKS:  # nothing touched, or no followers
-        return
-    from layan.tickets.tasks import tickets_changed_task
-
-    # One task per slice of tickets, not one per ticket: an import's worker then spends its
-    # time on the follow-up work, not on thousands of queue rows.
-    for start in range(0, len(ids), CHANGES_PER_TASK):
-        transaction.on_commit(
-            partial(tickets_changed_task.enqueue, ids[start : start + CHANGES_PER_TASK])
-        )
+    _follow_ups_after_commit(ids)
 
 
 def ticket_changed(ticket_id: int) -> None:
@@ -119,12 +110,21 @@ def ticket_changed(ticket_id: int) -> None:
     if touched is not None:
         touched.add(ticket_id)
         return
-    if not settings.LAYAN_TICKET_CHANGE_TASKS:
+    _follow_ups_after_commit([ticket_id])
+
+
+def _follow_ups_after_commit(ids: list[int]) -> None:
+    """Queue the follow-up work of `ids` after the commit: one task per slice of
+    `CHANGES_PER_TASK` tickets, which runs every follower, so a change costs one queue write
+    and an import's worker spends its time on the work, not on thousands of queue rows."""
+    if not ids or not settings.LAYAN_TICKET_CHANGE_TASKS:  # nothing touched, or no followers
         return
     from layan.tickets.tasks import tickets_changed_task
 
-    # One queued job runs every follower, so a change costs one queue write, not one each.
-    transaction.on_commit(partial(tickets_changed_task.enqueue, [ticket_id]))
+    for start in range(0, len(ids), CHANGES_PER_TASK):
+        transaction.on_commit(
+            partial(tickets_changed_task.enqueue, ids[start : start + CHANGES_PER_TASK])
+        )
 
 
 def _require_writer(actor: User | None) -> None:
@@ -418,9 +418,9 @@ def ticket_update(
     _require_writer(actor)
     with transaction.atomic():
         locked = Ticket.objects.select_for_update().select_related("chain").get(pk=ticket.pk)
+        if locked.version != version:
+            raise TicketConflict(locked)
         with chain_writes(locked.chain, locked=True):
-            if locked.version != version:
-                raise TicketConflict(locked)
             changes = {
                 name: value
                 for name, value in {
