@@ -161,14 +161,14 @@ def _sla_counts() -> dict[str, Count]:
 
 def sla_summary(tickets: QuerySet[Ticket], *, period: Period, by: str) -> list[SlaRow]:
     """Return SLA % met per metric for each team, owner, priority or month of the period."""
-    rows, months = sla_summaries(tickets, period=period, by=by)
-    return months if by == "month" else rows
+    return sla_summaries(tickets, period=period, by=by)[0]
 
 
 def sla_summaries(
     tickets: QuerySet[Ticket], *, period: Period, by: str
 ) -> tuple[list[SlaRow], list[SlaRow]]:
-    """Return the SLA rows per `by` and per month of the period, from one grouped scan.
+    """Return the SLA rows per `by` and per month of the period, from one grouped scan (per
+    month, both are the months).
 
     The month of each ticket is found by comparing its opening time with the local month
     starts of the period (a CASE), not by truncating each date: on SQLite Django truncates

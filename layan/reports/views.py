@@ -91,8 +91,6 @@ def sla_report(request: HttpRequest) -> HttpResponse:
     period, by = form.period(), form.grouping()
     tickets = report_tickets_for(user)
     rows, months = sla_summaries(tickets, period=period, by=by)
-    if by == "month":
-        rows = months
     if request.GET.get("format") == "csv":
         return csv_response(
             (
