@@ -25,7 +25,8 @@ import fcntl
 import os
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.db.backends.sqlite3 import base
@@ -123,30 +124,29 @@ class TurnCursor(base.SQLiteCursorWrapper):
     turn: WriterTurn | None = None
     timeout = 5.0
 
-    def _alone(self, query: str) -> WriterTurn | None:
-        if self.turn is None or self.connection.in_transaction:
-            return None
-        return self.turn if query.lstrip()[:7].upper().startswith(WRITES) else None
+    @contextmanager
+    def _turn_for(self, query: str) -> Iterator[None]:
+        turn = self.turn
+        if (
+            turn is None
+            or self.connection.in_transaction  # the transaction holds the turn already
+            or not query.lstrip()[:7].upper().startswith(WRITES)
+        ):
+            yield
+            return
+        turn.take(self.timeout)
+        try:
+            yield
+        finally:
+            turn.give_back()
 
     def execute(self, query: str, params: Any = None) -> Any:
-        turn = self._alone(query)
-        if turn is None:
+        with self._turn_for(query):
             return super().execute(query, params)
-        turn.take(self.timeout)
-        try:
-            return super().execute(query, params)
-        finally:
-            turn.give_back()
 
     def executemany(self, query: str, param_list: Iterable[Any]) -> Any:
-        turn = self._alone(query)
-        if turn is None:
+        with self._turn_for(query):
             return super().executemany(query, param_list)
-        turn.take(self.timeout)
-        try:
-            return super().executemany(query, param_list)
-        finally:
-            turn.give_back()
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
@@ -155,9 +155,9 @@ class DatabaseWrapper(base.DatabaseWrapper):
         self._turn: WriterTurn | None = None
 
     def _writer_turn(self) -> WriterTurn | None:
-        if self.is_in_memory_db():  # one process only: SQLite's own lock is enough
-            return None
-        if self._turn is None:
+        # Made once per connection (every cursor asks); an in-memory database lives in one
+        # process only, where SQLite's own lock is enough.
+        if self._turn is None and not self.is_in_memory_db():
             self._turn = WriterTurn(os.fspath(self.settings_dict["NAME"]))
         return self._turn
 
