@@ -499,8 +499,6 @@ class BulkIntake:
             touched[ticket.pk] = thread
             self.by_ticket[ticket.pk] = thread
         Entry.objects.bulk_create(entries)
-        for record in records:
-            record.entry_id = record.entry.pk if record.entry else None
         _insert_rows(EntryAttachment, attachments)
         _insert_rows(Tone, tones)
         _update_rows(InboundRecord, ["entry"], records)
@@ -593,6 +591,7 @@ def _insert_rows(model: type[Model], rows: Sequence[Model]) -> None:
     driver, the values prepared by their fields as `bulk_create` would."""
     if not rows:
         return
+    _related_keys(rows)
     meta = model._meta
     quote = connection.ops.quote_name
     fields = [field for field in meta.concrete_fields if field is not meta.pk]
@@ -602,9 +601,6 @@ def _insert_rows(model: type[Model], rows: Sequence[Model]) -> None:
         ", ".join(quote(str(field.column)) for field in fields),
         ", ".join(["%s"] * len(fields)),
     )
-    for row in rows:
-        # Keys of related rows saved after this one was built (the entry of a tone).
-        row._prepare_related_fields_for_save(operation_name="bulk_create")  # type: ignore[attr-defined]
     values = [
         [field.get_db_prep_save(field.pre_save(row, add=True), connection) for field in fields]
         for row in rows
@@ -618,6 +614,7 @@ def _update_rows(model: type[Model], fields: list[str], rows: list[Any]) -> None
     (`bulk_update` builds a CASE expression per field and row, slower than the work itself)."""
     if not rows:
         return
+    _related_keys(rows)
     meta = model._meta
     quote = connection.ops.quote_name
     columns = [cast(Field[Any, Any], meta.get_field(name)) for name in fields]
@@ -635,6 +632,13 @@ def _update_rows(model: type[Model], fields: list[str], rows: list[Any]) -> None
     ]
     with connection.cursor() as cursor:
         cursor.executemany(sql, values)
+
+
+def _related_keys(rows: Sequence[Model]) -> None:
+    """Copy onto each row the keys of related rows saved after it was built (the entry of a
+    tone or of a record), as `save` and `bulk_create` do."""
+    for row in rows:
+        row._prepare_related_fields_for_save(operation_name="bulk_create")  # type: ignore[attr-defined]
 
 
 def _sender_key(message: Message) -> tuple[str, str] | None:

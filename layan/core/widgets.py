@@ -3,7 +3,7 @@
 Django renders every `<option>` of a select through a template of its own: about 0.1 ms an
 option, so the inbox's filters (hundreds of customers and owners) cost more than the inbox's
 query. `PlainSelect` writes the same markup directly, escaping every value and label
-(`html_fill`).
+(`html_value`).
 """
 
 from __future__ import annotations
