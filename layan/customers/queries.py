@@ -101,6 +101,13 @@ def contacts_for(user: User, *, search: str = "") -> QuerySet[Contact]:
     return contacts.order_by("name", "id")
 
 
+def requester_choices(user: User, customer: Customer | None) -> QuerySet[Contact]:
+    """The contacts `user` may name as the requester of a ticket for `customer`: its members
+    they may see, by name, with only what an option shows."""
+    members = contacts_for(user).filter(memberships__customer=customer)
+    return members.only("pk", "name").order_by("name", "pk")
+
+
 def contact_for(user: User, pk: int | str) -> Contact:
     try:
         return contacts_for(user).get(pk=int(pk))

@@ -20,10 +20,10 @@ from layan.core.blobs import blob_chunks, blob_read
 from layan.core.http import attachment_response_headers, image_type, is_htmx
 from layan.customers.models import Customer
 from layan.customers.queries import (
-    contacts_for,
     customer_choices,
     customer_picked,
     customers_for,
+    requester_choices,
 )
 from layan.logbook.models import Entry, EntryAttachment
 from layan.logbook.services import RedactionRefused
@@ -468,10 +468,7 @@ def ticket_create(request: HttpRequest) -> HttpResponse:
     form = TicketCreateForm(
         request.POST or None,
         customers=chosen.only("pk", "name"),
-        contacts=contacts_for(user)
-        .filter(memberships__customer=customer)
-        .only("pk", "name")
-        .order_by("name", "pk"),
+        contacts=requester_choices(user, customer),
         teams=Team.objects.all(),
         initial={"customer": customer.pk if customer else None},
     )
