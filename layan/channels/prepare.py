@@ -78,10 +78,16 @@ class Preparer:
     ) -> list[Prepared]:
         """The prepared batch. What a worker could not do is parsed here; its text is then
         analysed by the intake itself."""
+        try:
+            done = pending.result()
+        except Exception as error:  # a worker died and took the pool with it: go on without
+            logger.warning("import_pool_lost", extra={"error": repr(error)[:200]})
+            self.close()
+            done = [None] * len(raws)
         return [
             ready
             or Prepared(parse_email(raw, max_attachment_bytes=self.max_attachment_bytes), None)
-            for raw, ready in zip(raws, pending.result(), strict=True)
+            for raw, ready in zip(raws, done, strict=True)
         ]
 
     def close(self) -> None:

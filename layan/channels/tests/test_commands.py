@@ -587,6 +587,37 @@ def test_messages_parsed_by_worker_processes_give_the_same_records(
     assert pooled_picture == inline_picture
 
 
+def test_an_import_whose_workers_die_goes_on_in_its_own_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A worker that dies breaks the pool: its batches are parsed in the importing process,
+    with the same result."""
+    from concurrent.futures import Future
+    from concurrent.futures.process import BrokenProcessPool
+
+    from layan.channels import prepare
+
+    class DeadPool:
+        def __init__(self, **options: Any) -> None:
+            pass
+
+        def submit(self, *args: Any) -> Future[Any]:
+            broken: Future[Any] = Future()
+            broken.set_exception(BrokenProcessPool("a worker died"))
+            return broken
+
+        def shutdown(self, **options: Any) -> None:
+            pass
+
+    _varied_archive(tmp_path / "arsip")
+    monkeypatch.setattr(prepare, "POOL_AFTER", 0)
+    monkeypatch.setattr(prepare, "ProcessPoolExecutor", DeadPool)
+    broken, broken_picture = _imported(tmp_path / "arsip", "--batch", "4", "--jobs", "1")
+    inline, inline_picture = _imported(tmp_path / "arsip", "--batch", "4", "--jobs", "0")
+    assert broken == inline
+    assert broken_picture == inline_picture
+
+
 def test_an_import_remembering_little_writes_the_same_records(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
