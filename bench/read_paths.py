@@ -5,10 +5,11 @@ in process.
 2. Every `http_load.py` scenario runs against gunicorn (req/s, p50, p99, errors).
 3. In a Django process, the main queries run on their own: `inbox_for` with the common filters
    and as an agent, a deep inbox page, keyword search for a rare and a common word,
-   `ticket_for` + `ticket_timeline`, a big customer's tickets, and three pages rendered through
-   the test client (query plus template, no HTTP). Per query: p50 and p99 over its runs, the
-   number of SQL statements, and the slowest statement's time; `--explain FILE` also writes
-   that statement and its plan (EXPLAIN QUERY PLAN on SQLite, EXPLAIN ANALYZE on PostgreSQL).
+   `ticket_for` + `ticket_timeline`, a big customer's tickets, and the inbox, new-ticket,
+   ticket, customer and both report pages rendered through the test client (query plus
+   template, no HTTP). Per query: p50 and p99 over its runs, the number of SQL statements,
+   and the slowest statement's time; `--explain FILE` also writes that statement and its
+   plan (EXPLAIN QUERY PLAN on SQLite, EXPLAIN ANALYZE on PostgreSQL).
 
 On SQLite the loaded database is cached under bench/work/ (one file per ticket count, seed,
 schema and generator version) and copied for later runs, so `make bench` does not spend
@@ -128,6 +129,8 @@ def queries_time(
         "view_ticket_create": lambda n: page(f"/tickets/new/?customer={top.pk}"),
         "view_ticket": lambda n: page(f"/tickets/{references[n % len(references)]}/"),
         "view_customer_top": lambda n: page(f"/customers/{top.pk}/"),
+        "view_reports_sla": lambda n: page("/reports/"),
+        "view_reports_fairness": lambda n: page("/reports/fairness/"),
     }
     # A web worker settles after its first requests (`layan.wsgi`): warm every call, then the same.
     for call in calls.values():
