@@ -37,12 +37,18 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 def browser() -> Iterator[object]:
     if not Path(CHROMIUM).exists() and not shutil.which(CHROMIUM):
         pytest.skip(f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
+    from django.db import connections
     from playwright.sync_api import sync_playwright
 
+    # Playwright's event loop makes Django see this thread as a new context, with connections
+    # of its own: the ones opened before it (the test database's set-up) would stay open,
+    # unreachable, and PostgreSQL would refuse to drop the test database at the end.
+    connections.close_all()
     with sync_playwright() as playwright:
         instance = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
         yield instance
         instance.close()
+        connections.close_all()
 
 
 @pytest.fixture
