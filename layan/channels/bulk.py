@@ -598,27 +598,16 @@ def _create_rows(model: type[Model], rows: Sequence[Model]) -> None:
     import more than the database's own work. For models whose key the database assigns."""
     if not rows:
         return
-    _related_keys(rows)
-    meta = model._meta
-    key = meta.pk
-    assert key is not None and key.db_returning, f"{meta.label} does not number its rows"
-    quote = connection.ops.quote_name
-    fields = [field for field in meta.concrete_fields if field is not key]
+    key = model._meta.pk
+    assert key is not None and key.db_returning, f"{model._meta.label} does not number its rows"
+    fields, head, one = _insert_parts(model, rows)
+    # PostgreSQL takes at most 65,535 parameters a statement; SQLite says its own limit.
     size = max(1, min(connection.ops.bulk_batch_size(fields, rows), 60_000 // len(fields)))
-    one = "({})".format(", ".join(["%s"] * len(fields)))
-    # Table and column names come from the model, never from input.
-    head = "INSERT INTO {} ({}) VALUES ".format(  # noqa: S608
-        quote(meta.db_table), ", ".join(quote(str(field.column)) for field in fields)
-    )
-    tail = f" RETURNING {quote(str(key.column))}"
+    tail = f" RETURNING {connection.ops.quote_name(str(key.column))}"
     with connection.cursor() as cursor:
         for start in range(0, len(rows), size):
             chunk = rows[start : start + size]
-            values = [
-                field.get_db_prep_save(field.pre_save(row, add=True), connection)
-                for row in chunk
-                for field in fields
-            ]
+            values = [value for row in chunk for value in _insert_values(row, fields)]
             cursor.execute(head + ", ".join([one] * len(chunk)) + tail, values)
             # Rows come back in the order they were given, as `bulk_create` relies on too.
             for row, (pk,) in zip(chunk, cursor.fetchall(), strict=True):
@@ -632,22 +621,29 @@ def _insert_rows(model: type[Model], rows: Sequence[Model]) -> None:
     driver, the values prepared by their fields as `bulk_create` would."""
     if not rows:
         return
+    fields, head, one = _insert_parts(model, rows)
+    with connection.cursor() as cursor:
+        cursor.executemany(head + one, [_insert_values(row, fields) for row in rows])
+
+
+def _insert_parts(
+    model: type[Model], rows: Sequence[Model]
+) -> tuple[list[Field[Any, Any]], str, str]:
+    """The columns an insert of `rows` writes (all but the key), the statement's head up to
+    VALUES, and one row's placeholders; related keys saved since are copied onto `rows`."""
     _related_keys(rows)
     meta = model._meta
     quote = connection.ops.quote_name
     fields = [field for field in meta.concrete_fields if field is not meta.pk]
     # Table and column names come from the model, never from input.
-    sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608
-        quote(meta.db_table),
-        ", ".join(quote(str(field.column)) for field in fields),
-        ", ".join(["%s"] * len(fields)),
+    head = "INSERT INTO {} ({}) VALUES ".format(  # noqa: S608
+        quote(meta.db_table), ", ".join(quote(str(field.column)) for field in fields)
     )
-    values = [
-        [field.get_db_prep_save(field.pre_save(row, add=True), connection) for field in fields]
-        for row in rows
-    ]
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, values)
+    return fields, head, "({})".format(", ".join(["%s"] * len(fields)))
+
+
+def _insert_values(row: Model, fields: list[Field[Any, Any]]) -> list[Any]:
+    return [field.get_db_prep_save(field.pre_save(row, add=True), connection) for field in fields]
 
 
 def _update_rows(model: type[Model], fields: list[str], rows: list[Any]) -> None:
