@@ -13,11 +13,10 @@ from layan.logbook.models import Entry, Kind
 from layan.logbook.verify import logbook_verify
 from layan.tickets.models import Ticket
 
-from .test_ticket_flow import sign_in
+from .test_ticket_flow import PASSWORD, sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-PASSWORD = "demo-password-123"
 CUSTOMER = "PT Kopi Kenangan Senja"
 
 
