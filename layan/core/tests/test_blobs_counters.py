@@ -1,12 +1,17 @@
 import hashlib
+import os
+import stat
 import threading
+from pathlib import Path
 
 import pytest
+from django.core.files.storage import default_storage
 from django.db import connection, transaction
 
-from layan.core.blobs import blob_digest, blob_put, blob_read
+from layan.core import blobs
+from layan.core.blobs import blob_digest, blob_put, blob_read, blobs_put
 from layan.core.counters import counter_next
-from layan.core.models import Blob
+from layan.core.models import Blob, blob_storage_name
 
 pytestmark = pytest.mark.django_db
 
@@ -19,6 +24,60 @@ def test_blob_put_stores_once_by_content() -> None:
     assert Blob.objects.count() == 1
     assert blob_read(first.sha256) == b"Faktur Oktober"
     assert blob_digest(first.sha256) == first.sha256
+
+
+def _blob_path(data: bytes) -> Path:
+    return Path(default_storage.path(blob_storage_name(hashlib.sha256(data).hexdigest())))
+
+
+def test_blob_on_disk_has_the_storage_permissions_and_no_leftovers() -> None:
+    """Files and the folders made for them get the configured modes (0640, 0750); nothing but
+    the blob itself is left in its folder."""
+    data = b"Bukti transfer 12 November"
+    blob_put(data)
+    path = _blob_path(data)
+    assert path.read_bytes() == data
+    assert stat.S_IMODE(path.stat().st_mode) == 0o640
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o750
+    assert stat.S_IMODE(path.parent.parent.stat().st_mode) == 0o750
+    assert [child.name for child in path.parent.iterdir()] == [path.name]
+
+
+def test_a_crash_mid_write_leaves_no_partial_blob(monkeypatch: pytest.MonkeyPatch) -> None:
+    """If writing stops halfway (a full disk, a kill), no file holds the digest's name: the next
+    write of the same bytes stores them whole instead of taking a partial file for theirs."""
+    data = b"Lampiran kontrak " * 4096
+    real_write = os.write
+
+    def write_half_then_fail(handle: int, chunk: object) -> int:
+        real_write(handle, bytes(memoryview(chunk))[: len(data) // 2])  # type: ignore[arg-type]
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(blobs.os, "write", write_half_then_fail)
+    with pytest.raises(OSError, match="No space left"):
+        blob_put(data)
+    path = _blob_path(data)
+    assert not path.exists()
+    assert not list(path.parent.iterdir())  # the temporary file went too
+    assert not Blob.objects.exists()
+
+    monkeypatch.setattr(blobs.os, "write", real_write)
+    blob = blob_put(data)
+    assert path.read_bytes() == data
+    assert blob_digest(blob.sha256) == blob.sha256
+
+
+def test_a_blob_already_on_disk_is_not_written_again() -> None:
+    """Storing bytes whose file exists (another writer's, or an earlier import) leaves it be."""
+    data = b"Foto kemasan rusak"
+    blob_put(data)
+    path = _blob_path(data)
+    before = path.stat()
+    stored = blobs_put([data, b"Foto lain", data])
+    assert stored[0].sha256 == stored[2].sha256 == hashlib.sha256(data).hexdigest()
+    assert path.stat().st_ino == before.st_ino
+    assert path.stat().st_mtime_ns == before.st_mtime_ns
+    assert Blob.objects.count() == 2
 
 
 def test_counter_next_is_gap_free_and_gives_back_rolled_back_numbers() -> None:
