@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from layan.core import clock
 from layan.core.counters import counter_next
 from layan.customers.models import Contact, Customer
+from layan.insight.analysis import Analysis, analyze
 from layan.knowledge.models import ChecklistItem, Fault, Stage
 from layan.logbook import events
 from layan.logbook.models import Direction, Entry, Kind
@@ -159,6 +160,9 @@ def ticket_open(
     _require_writer(actor)
     subject = ticket_subject(subject)
     moment = occurred_at or clock.now()
+    message = bool(text or html or attachments or raw is not None)
+    # Analysed before the transaction: it needs only the text, and SQLite lets one writer in.
+    analysis = analyze(text or subject) if message else None
     with transaction.atomic():
         reference = counter_next("ticket", start=settings.LAYAN_TICKET_REFERENCE_START)
         chain = chain_create(label=str(reference))
@@ -193,9 +197,10 @@ def ticket_open(
                     ticket=ticket, stage=ticket.stage, entered_at=moment, entered_by=actor
                 )
             entry = None
-            if text or html or attachments or raw is not None:
+            if analysis is not None:
                 entry = _customer_message(
                     ticket=ticket,
+                    analysis=analysis,
                     contact=requester,
                     logged_by=actor,
                     subject=subject,
@@ -223,6 +228,7 @@ def ticket_subject(subject: str) -> str:
 def _customer_message(
     *,
     ticket: Ticket,
+    analysis: Analysis,
     contact: Contact,
     logged_by: User | None,
     subject: str,
@@ -253,7 +259,9 @@ def _customer_message(
         data=extra,
         external_id=external_id,
     )
-    tone = tone_record(entry=entry, ticket=ticket, contact=contact, text=text or subject)
+    tone = tone_record(
+        entry=entry, ticket=ticket, contact=contact, text=text or subject, analysis=analysis
+    )
     # The ticket shows the anger of the latest message; abusive language, once seen, stays.
     Ticket.objects.filter(pk=ticket.pk).update(
         last_customer_message_at=occurred_at,
@@ -286,11 +294,13 @@ def ticket_message_add(
     `reopen=False` records a message without moving the ticket (an out-of-office answer).
     """
     _require_writer(logged_by)
+    analysis = analyze(text or subject)  # before the transaction, as in `ticket_open`
     with transaction.atomic():
         locked = Ticket.objects.select_for_update().select_related("chain").get(pk=ticket.pk)
         with chain_writes(locked.chain, locked=True):
             entry = _customer_message(
                 ticket=locked,
+                analysis=analysis,
                 contact=contact,
                 logged_by=logged_by,
                 subject=subject,

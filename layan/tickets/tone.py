@@ -1,8 +1,10 @@
 """Writes about how customers write: the tone of each message and each person's temperament.
 
-The analysis runs inside the transaction that stores the message (well under a millisecond
-for a typical message, models loaded once per process), so every customer message has its
-tone from the moment it exists. Temperaments are recomputed after the commit, by a task.
+A message's tone is stored in the transaction that stores the message, so every customer
+message has its tone from the moment it exists. The analysis itself (about a millisecond for
+a typical message, models loaded once per process) needs only the text: the services run it
+before they open that transaction, which on SQLite holds the one writer's turn. Temperaments
+are recomputed after the commit, by a task.
 """
 
 from __future__ import annotations
@@ -21,12 +23,20 @@ logger = logging.getLogger(__name__)
 TEMPERAMENT_MESSAGES = 60  # the most recent messages a temperament is read from
 
 
-def tone_record(*, entry: Entry, ticket: Ticket, contact: Contact | None, text: str) -> Tone:
-    """Analyse a customer's message and keep the result beside it.
+def tone_record(
+    *,
+    entry: Entry,
+    ticket: Ticket,
+    contact: Contact | None,
+    text: str,
+    analysis: Analysis | None = None,
+) -> Tone:
+    """Analyse a customer's message (unless `analysis` is `text` analysed ahead) and keep the
+    result beside it.
 
     The caller copies `anger` (and `abusive`) onto the ticket in the update it makes anyway.
     """
-    tone = tone_build(entry=entry, ticket=ticket, contact=contact, text=text)
+    tone = tone_build(entry=entry, ticket=ticket, contact=contact, text=text, analysis=analysis)
     tone.save(force_insert=True)
     return tone
 

@@ -42,6 +42,34 @@ def test_an_angry_message_is_read_and_ranked() -> None:
     assert ticket.anger == tone.anger >= 0.5
 
 
+def test_messages_are_analysed_before_their_transaction_opens(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The analysis needs only the text: it runs before the transaction (which on SQLite holds
+    the one writer's turn), and the tone it gives is the one stored with the message."""
+    from django.db import connection
+
+    from layan.tickets import services
+
+    inside: list[bool] = []
+    real_analyze = services.analyze
+
+    def analyze(text: str) -> object:
+        inside.append(connection.in_atomic_block)
+        return real_analyze(text)
+
+    monkeypatch.setattr(services, "analyze", analyze)
+    monkeypatch.setattr("layan.tickets.tone.analyze", None)  # any analysis there would fail
+    outside = connection.in_atomic_block  # a test case's own transaction, if it has one
+    ticket = make_ticket(text=HOSTILE[0])
+    ticket_message_add(ticket=ticket, contact=ticket.requester, text=PLEASANT[0])
+    assert inside == [outside, outside]
+    tones = list(Tone.objects.filter(ticket=ticket).order_by("occurred_at", "pk"))
+    assert [tone.sentiment for tone in tones] == ["negative", "positive"]
+    ticket.refresh_from_db()
+    assert ticket.anger == tones[-1].anger
+
+
 def test_abusive_language_is_flagged_and_folded_for_the_agent(client: Client) -> None:
     agent = UserFactory(role=Role.AGENT)
     ticket = make_ticket(team=TeamFactory(members=[agent]), text="Dasar bodoh semua, anjing!")
