@@ -1,6 +1,8 @@
 """HTTP load on a real gunicorn serving Layan: req/s, p50, p99 and errors per scenario.
 
-gunicorn runs as `layan run` starts it (2 workers, 4 threads each) on 127.0.0.1, with
+gunicorn runs as `layan run` starts it (2 workers, 4 threads each; `--threads 1` for the
+synchronous workers that suit a buffering reverse proxy, as `layan run --threads 1` serves)
+on 127.0.0.1, with
 `site_settings` (Layan's settings plus the trivial `/bench/ping`, the framework ceiling). Each
 scenario sends a fixed number of requests from a fixed number of client threads, one fresh
 connection per request, and stops early at its time limit (then `stopped_early` is set).
@@ -11,6 +13,7 @@ Run on its own it loads a small generated installation (`--tickets`, default 2,0
 measures every scenario; `read_paths.py` uses the same machinery at 100,000 and 1,000,000.
 
     .venv/bin/python bench/http_load.py [--tickets 2000] [--requests 200] [--concurrency 4]
+                                        [--threads 4]
 """
 
 from __future__ import annotations
@@ -315,11 +318,12 @@ def load_run(
     concurrency: int,
     seconds: float,
     only: set[str] | None = None,
+    threads: int = 4,
 ) -> dict[str, Any]:
-    """Serve the installation and run every scenario; return figures per scenario and the
-    names of scenarios that could not run."""
+    """Serve the installation (2 workers of `threads` threads) and run every scenario; return
+    figures per scenario and the names of scenarios that could not run."""
     load_before = round(os.getloadavg()[0], 2)  # other work on the machine skews every figure
-    with gunicorn(env) as (port, master):
+    with gunicorn(env, threads=threads) as (port, master):
         manager = session_login(port, MANAGER, summary["password"])
         agent = session_login(port, AGENT, summary["password"])
         skipped = []
@@ -352,6 +356,7 @@ def load_run(
         if ceiling and name != "ceiling_ping"
     }
     return {
+        "server": f"gunicorn 2 workers x {threads} threads",
         "load_avg_before": load_before,
         "scenarios": results,
         "of_ceiling": ratios,
@@ -367,6 +372,7 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--seconds", type=float, default=60, help="time limit per scenario")
     parser.add_argument("--only", nargs="*", help="run only these scenarios")
+    parser.add_argument("--threads", type=int, default=4, help="per gunicorn worker")
     options = parser.parse_args()
     with installation() as env:
         summary = load_into(env, tickets=options.tickets)
@@ -377,13 +383,13 @@ def main() -> None:
             concurrency=options.concurrency,
             seconds=options.seconds,
             only=set(options.only or ()),
+            threads=options.threads,
         )
     record(
         "http_load",
         {
             "tickets": options.tickets,
             "concurrency": options.concurrency,
-            "server": "gunicorn 2 workers x 4 threads",
             **figures,
         },
         db=db_label(),

@@ -270,6 +270,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60, help="time limit per scenario")
     parser.add_argument("--runs", type=int, default=30, help="per in-process query")
     parser.add_argument("--only", nargs="*", help="run only these HTTP scenarios")
+    parser.add_argument("--threads", type=int, default=4, help="per gunicorn worker")
     parser.add_argument("--no-http", action="store_true", help="only the in-process queries")
     parser.add_argument("--no-cache", action="store_true", help="generate the dataset afresh")
     parser.add_argument("--explain", type=Path, help="write the slowest statements' plans here")
@@ -294,6 +295,7 @@ def main() -> None:
                 concurrency=options.concurrency,
                 seconds=options.seconds,
                 only=set(options.only or ()),
+                threads=options.threads,
             )
         served = time.perf_counter()
         measured = _in_process(env, summary, runs=options.runs, seconds=options.seconds)

@@ -151,7 +151,7 @@ def test_run_all_gives_every_benchmark_a_size() -> None:
 
 
 BENCH = Path(__file__).resolve().parent
-HTTP_KEYS = {"load_avg_before", "scenarios", "of_ceiling", "skipped", "worker_rss_mb"}
+HTTP_KEYS = {"server", "load_avg_before", "scenarios", "of_ceiling", "skipped", "worker_rss_mb"}
 SCENARIO_KEYS = {"requests", "errors", "req_per_s", "p50_ms", "p99_ms", "statuses"}
 # Per script: its arguments at a tiny size, the name it records under, the figures it promises.
 SMOKE: dict[str, tuple[list[str], str, set[str]]] = {
@@ -247,3 +247,30 @@ def test_benchmark_prints_one_json_line(name: str, tmp_path: Path) -> None:
         assert figures["failed"] == 0
     if name in ("dataset", "logbook_bench"):
         assert figures["verify_ok"] is True
+
+
+def test_http_load_serves_with_synchronous_workers(tmp_path: Path) -> None:
+    """`--threads 1` serves with gunicorn's synchronous workers, and says so in its figures."""
+    done = subprocess.run(
+        [
+            *(sys.executable, str(BENCH / "http_load.py"), "--threads", "1"),
+            *("--tickets", "60", "--requests", "4", "--concurrency", "2", "--only", "ticket"),
+        ],
+        env={
+            **os.environ,
+            "LAYAN_BENCH_RESULTS": str(tmp_path / "results.jsonl"),
+            "LAYAN_LOG_LEVEL": "WARNING",
+        },
+        cwd=BENCH.parent,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    figures = json.loads(done.stdout.strip().splitlines()[-1])["figures"]
+    assert figures["server"] == "gunicorn 2 workers x 1 threads"
+    assert (
+        figures["scenarios"]["ticket"]["requests"],
+        figures["scenarios"]["ticket"]["errors"],
+    ) == (4, 0)

@@ -17,6 +17,14 @@ class Command(BaseCommand):
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument("--workers", type=int, default=2)
+        parser.add_argument(
+            "--threads",
+            type=int,
+            default=4,
+            help="Threads per web worker (default 4). 1 gives synchronous workers: faster under "
+            "a busy processor, but each one waits for a slow client, so use it only behind a "
+            "reverse proxy that buffers requests and responses (docs/deployment.md).",
+        )
         parser.add_argument("--no-worker", action="store_true", help="Serve pages only.")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -31,7 +39,7 @@ class Command(BaseCommand):
             "--workers",
             str(options["workers"]),
             "--threads",
-            "4",
+            str(max(1, options["threads"])),
             "--access-logfile",
             "-",
             "--graceful-timeout",
