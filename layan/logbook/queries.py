@@ -136,9 +136,13 @@ def records_stream(*, label: str | None = None, blobs: bool = True) -> Iterator[
     attachment_rows = attachments.order_by(
         attachment_order, "entry__seq", "entry_id", "position"
     ).values_list("entry_id", "blob_id", "blob__size", "filename")
-    pending = _Peek(attachment_rows.iterator(chunk_size=CHUNK))
+    # The whole log streams through cursors. One chain (a ticket page's check) is small and is
+    # read at once: on PostgreSQL a streaming cursor is declared, fetched from until a fetch
+    # comes back short, and closed, each a round trip of its own.
+    stream = label is None
+    pending = _Peek(_rows(attachment_rows, stream=stream))
     digest = _stored_digest if blobs else None
-    for row in entry_rows.iterator(chunk_size=CHUNK):
+    for row in _rows(entry_rows, stream=stream):
         (
             pk,
             chain_label,
@@ -194,6 +198,10 @@ def records_stream(*, label: str | None = None, blobs: bool = True) -> Iterator[
                 blob_digest=digest,
             )
         yield StoredRecord(label=chain_label, claimed_seq=claimed, record=record)
+
+
+def _rows(query: Any, *, stream: bool) -> Iterator[tuple[Any, ...]]:
+    return query.iterator(chunk_size=CHUNK) if stream else iter(list(query))
 
 
 class _Peek:
