@@ -61,7 +61,8 @@ def ticket_for(user: User, reference: int | str) -> Ticket:
     try:
         return (
             tickets_for(user)
-            .select_related("customer", "requester", "owner", "team", "chain")
+            # The customer's account manager is named on the ticket page.
+            .select_related("customer__account_manager", "requester", "owner", "team", "chain")
             .get(reference=number)
         )
     except Ticket.DoesNotExist as error:

@@ -1,8 +1,10 @@
 import pytest
 from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from layan.customers.models import Customer
 from layan.customers.tests.factories import CustomerFactory
 from layan.logbook.models import Entry, Kind
 from layan.logbook.services import NewAttachment
@@ -154,6 +156,24 @@ def test_ticket_page_query_count_is_pinned(
     with django_assert_max_num_queries(20):  # type: ignore[operator]
         response = agent_client.get(reverse("tickets:detail", args=[ticket.reference]))
     assert response.status_code == 200
+
+
+def test_the_account_manager_on_the_ticket_page_costs_no_query(
+    agent_client: Client, agent: User
+) -> None:
+    """The customer's account manager, named beside the ticket, is read with the ticket."""
+    team = TeamFactory(members=[agent])
+    managed = make_ticket(team=team)
+    Customer.objects.filter(pk=managed.customer_id).update(
+        account_manager=UserFactory(role=Role.ACCOUNT_MANAGER, first_name="Sari")
+    )
+    counts = []
+    for ticket in (make_ticket(team=team), managed):
+        with CaptureQueriesContext(connection) as queries:
+            response = agent_client.get(reverse("tickets:detail", args=[ticket.reference]))
+        counts.append(len(queries))
+    assert "Sari" in response.text
+    assert counts[0] == counts[1]
 
 
 def test_someone_elses_ticket_is_404_not_403(agent_client: Client) -> None:
