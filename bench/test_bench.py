@@ -213,16 +213,7 @@ def test_benchmark_prints_one_json_line(name: str, tmp_path: Path) -> None:
     if name == "ingest_bench":
         arguments = [*arguments, "--corpus", str(tmp_path / "corpus")]
     results = tmp_path / "results.jsonl"
-    done = subprocess.run(
-        [sys.executable, str(BENCH / f"{name}.py"), *arguments],
-        env={**os.environ, "LAYAN_BENCH_RESULTS": str(results), "LAYAN_LOG_LEVEL": "WARNING"},
-        cwd=BENCH.parent,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
+    done = _bench_run(name, arguments, results)
     lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
     assert len(lines) == 1, done.stdout
     line = json.loads(lines[0])
@@ -251,16 +242,19 @@ def test_benchmark_prints_one_json_line(name: str, tmp_path: Path) -> None:
 
 def test_http_load_serves_with_synchronous_workers(tmp_path: Path) -> None:
     """`--threads 1` serves with gunicorn's synchronous workers, and says so in its figures."""
+    arguments = ["--threads", "1", "--tickets", "60", "--requests", "4", "--concurrency", "2"]
+    done = _bench_run("http_load", [*arguments, "--only", "ticket"], tmp_path / "results.jsonl")
+    figures = json.loads(done.stdout.strip().splitlines()[-1])["figures"]
+    assert figures["server"] == "gunicorn 2 workers x 1 threads"
+    ticket = figures["scenarios"]["ticket"]
+    assert (ticket["requests"], ticket["errors"]) == (4, 0)
+
+
+def _bench_run(name: str, arguments: list[str], results: Path) -> subprocess.CompletedProcess[str]:
+    """Run one benchmark script at a tiny size, its figures going to `results`; it must succeed."""
     done = subprocess.run(
-        [
-            *(sys.executable, str(BENCH / "http_load.py"), "--threads", "1"),
-            *("--tickets", "60", "--requests", "4", "--concurrency", "2", "--only", "ticket"),
-        ],
-        env={
-            **os.environ,
-            "LAYAN_BENCH_RESULTS": str(tmp_path / "results.jsonl"),
-            "LAYAN_LOG_LEVEL": "WARNING",
-        },
+        [sys.executable, str(BENCH / f"{name}.py"), *arguments],
+        env={**os.environ, "LAYAN_BENCH_RESULTS": str(results), "LAYAN_LOG_LEVEL": "WARNING"},
         cwd=BENCH.parent,
         capture_output=True,
         text=True,
@@ -268,9 +262,4 @@ def test_http_load_serves_with_synchronous_workers(tmp_path: Path) -> None:
         check=False,
     )
     assert done.returncode == 0, done.stderr[-3000:]
-    figures = json.loads(done.stdout.strip().splitlines()[-1])["figures"]
-    assert figures["server"] == "gunicorn 2 workers x 1 threads"
-    assert (
-        figures["scenarios"]["ticket"]["requests"],
-        figures["scenarios"]["ticket"]["errors"],
-    ) == (4, 0)
+    return done
