@@ -67,9 +67,9 @@ def _disk_put(storage: FileSystemStorage, name: str, data: bytes) -> None:
     """Write `data` under `name` in `storage`'s folder unless a file is there already: into a
     temporary file first, renamed into place once whole.
 
-    This is what `storage.save` does, with the same permissions, in a quarter of its time:
-    Django's save looks for a free name, opens the file through its locking layer and copies
-    through a buffer, which an import of 10,000 messages paid on every one of them.
+    This is what `storage.save` does, with the same permissions and less work per file (about
+    a fifth less time, measured): Django's save also looks for a free name, locks the new file
+    and copies through a file object.
     """
     path = Path(storage.path(name))
     if path.exists():

@@ -7,7 +7,7 @@ query. `PlainSelect` writes the same markup directly, escaping every value and l
 
 It also reads a model field's choices with one plain query. Django's own iterator streams them
 through a server-side cursor on PostgreSQL, which is declared, fetched from until a fetch comes
-back short, and closed: four round trips for the owners of one select instead of one.
+back empty, and closed: four round trips for the owners of one select instead of one.
 """
 
 from __future__ import annotations

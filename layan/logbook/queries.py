@@ -138,7 +138,7 @@ def records_stream(*, label: str | None = None, blobs: bool = True) -> Iterator[
     ).values_list("entry_id", "blob_id", "blob__size", "filename")
     # The whole log streams through cursors. One chain (a ticket page's check) is small and is
     # read at once: on PostgreSQL a streaming cursor is declared, fetched from until a fetch
-    # comes back short, and closed, each a round trip of its own.
+    # comes back empty, and closed, each a round trip of its own.
     stream = label is None
     pending = _Peek(_rows(attachment_rows, stream=stream))
     digest = _stored_digest if blobs else None
