@@ -6,11 +6,13 @@ Every child gets a process group of its own, so stopping it also stops what it s
 
 from __future__ import annotations
 
+import http.client
 import os
 import signal
+import socket
 import subprocess
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import IO, Any, NoReturn
 
 import pytest
@@ -36,6 +38,34 @@ def start(
         stderr=subprocess.STDOUT if output is not subprocess.DEVNULL else subprocess.DEVNULL,
         start_new_session=True,
     )
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def wait_for_health(
+    port: int, process: subprocess.Popen[Any], describe: Callable[[], str], *, timeout: float
+) -> None:
+    """Wait until a Layan web server on `port` answers `/healthz` with 200; fail with
+    `describe()` (its log, say) if `process` ends first or `timeout` seconds pass."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert process.poll() is None, describe()
+        client = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        try:
+            client.request("GET", "/healthz", headers={"Host": "127.0.0.1"})
+            if client.getresponse().status == 200:
+                return
+        except OSError:
+            pass  # not listening yet
+        finally:
+            client.close()
+        time.sleep(0.3)
+    raise AssertionError(describe())
 
 
 def _signal_group(process: subprocess.Popen[Any], signum: int) -> bool:

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import http.client
 import os
-import socket
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -14,21 +11,6 @@ import pytest
 from layan.core.tests import processes
 
 TIMEOUT = 60
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _health(port: int) -> int:
-    client = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    try:
-        client.request("GET", "/healthz", headers={"Host": "127.0.0.1"})
-        return client.getresponse().status
-    finally:
-        client.close()
 
 
 @pytest.mark.parametrize(
@@ -41,7 +23,7 @@ def test_layan_run_serves_with_the_workers_asked_for(
 ) -> None:
     """By default each web worker has threads, so a slow client holds one thread, not a whole
     worker; `--threads 1` gives synchronous workers, for use behind a buffering proxy."""
-    port = _free_port()
+    port = processes.free_port()
     env = {
         **os.environ,
         "LAYAN_DATA_DIR": str(tmp_path),
@@ -52,15 +34,7 @@ def test_layan_run_serves_with_the_workers_asked_for(
     with log_path.open("w") as log:
         run = processes.start([*argv, "--no-worker", *arguments], env=env, output=log)
         try:
-            deadline = time.monotonic() + TIMEOUT
-            status = 0
-            while status != 200:
-                assert run.poll() is None, log_path.read_text()
-                assert time.monotonic() < deadline, log_path.read_text()
-                try:
-                    status = _health(port)
-                except OSError:
-                    time.sleep(0.3)
+            processes.wait_for_health(port, run, log_path.read_text, timeout=TIMEOUT)
         finally:
             processes.stop(run)
     assert f"Using worker: {worker}" in log_path.read_text()

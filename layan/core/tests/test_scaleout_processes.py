@@ -21,7 +21,6 @@ import re
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -282,7 +281,7 @@ def test_layan_run_on_rq_starts_an_rq_worker(installation: Installation, queue: 
     from rq.job import Job, JobStatus
     from rq.registry import FinishedJobRegistry
 
-    port = _free_port()
+    port = processes.free_port()
     run = installation.start(
         installation.command("run", "--port", str(port), "--workers", "1"), log="run.log"
     )
@@ -328,24 +327,8 @@ def test_layan_run_on_rq_starts_an_rq_worker(installation: Installation, queue: 
 # --- Two web processes ----------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def _wait_for_http(port: int, process: subprocess.Popen[bytes], log: Any, name: str) -> None:
-    deadline = time.monotonic() + TIMEOUT
-    while time.monotonic() < deadline:
-        assert process.poll() is None, log(name)
-        try:
-            status, _, _ = _request(port, "GET", "/healthz")
-        except OSError:
-            time.sleep(0.3)
-            continue
-        if status == 200:
-            return
-    raise AssertionError(log(name))
+    processes.wait_for_health(port, process, lambda: log(name), timeout=TIMEOUT)
 
 
 def _request(
@@ -387,7 +370,7 @@ def _csrf_token(page: str) -> str:
 @pytest.fixture(scope="module")
 def two_web_processes(installation: Installation) -> Iterator[tuple[int, int]]:
     """Two gunicorn servers of one worker each, sharing only the database and Redis."""
-    ports = (_free_port(), _free_port())
+    ports = (processes.free_port(), processes.free_port())
     servers = [
         installation.start(
             [

@@ -13,7 +13,6 @@ import io
 import json
 import os
 import secrets
-import socket
 import sys
 import time
 import urllib.error
@@ -68,19 +67,13 @@ class Bucket:
         return [item["Key"] for item in listing.get("Contents", [])]
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def s3_endpoint() -> Iterator[str]:
     """A moto S3 server on 127.0.0.1, for this module only."""
     server = Path(sys.executable).with_name("moto_server")
     if not server.exists():
         processes.unavailable("moto_server", f"{server} is missing (pip install -e '.[test]')")
-    port = _free_port()
+    port = processes.free_port()
     process = processes.start([str(server), "-H", "127.0.0.1", "-p", str(port)])
     endpoint = f"http://127.0.0.1:{port}"
     try:
