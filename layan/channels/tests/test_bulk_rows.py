@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
-import pytest
-from django.db import connection
+from datetime import UTC, datetime
 
-from layan.channels.bulk import _create_rows, _insert_rows
-from layan.customers.models import Contact, Customer, CustomerForm, Membership
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.db.models import Model
+from django.utils.translation import gettext_lazy
+
+from layan.channels.bulk import _create_rows, _insert_rows, _preparer
+from layan.channels.models import InboundRecord, Outcome
+from layan.core.models import Blob
+from layan.customers.models import Contact, Customer, CustomerForm, Identity, Membership
+from layan.logbook.models import Chain, Entry, EntryAttachment
+from layan.tickets.models import Priority, Ticket, Tone
 
 pytestmark = pytest.mark.django_db
 
@@ -40,3 +49,72 @@ def test_nothing_to_write_writes_nothing(django_assert_num_queries) -> None:
     with django_assert_num_queries(0):
         _create_rows(Contact, [])
         _insert_rows(Contact, [])
+
+
+class _Row:
+    """Stands in for a model row: every field reads the one value under test."""
+
+    def __init__(self, value: object) -> None:
+        self.value = value
+
+    def __getattr__(self, name: str) -> object:
+        return self.value
+
+
+_SAMPLES: list[object] = [
+    None,
+    "",
+    "Pesanan belum sampai",
+    Outcome.THREADED,  # a choice: a subclass of str
+    0,
+    42,
+    True,
+    False,
+    Priority.HIGH,
+    1.5,
+    b"\x00",
+    gettext_lazy("Tiket"),
+    datetime(2026, 11, 23, 3, 0, tzinfo=UTC),
+    {"kunci": [1, 2]},
+]
+
+
+@pytest.mark.parametrize(
+    "model",
+    [
+        Chain,
+        Ticket,
+        InboundRecord,
+        Entry,
+        EntryAttachment,
+        Tone,
+        Contact,
+        Identity,
+        Customer,
+        Membership,
+        Blob,
+    ],
+    ids=lambda model: model.__name__,
+)
+@pytest.mark.parametrize("update", [False, True], ids=["insert", "update"])
+def test_values_are_written_as_django_prepares_them(model: type[Model], update: bool) -> None:
+    """Every field of every model the import writes gives the database what `save` would, for
+    values of every kind; where Django refuses a value, so does the import."""
+    checked = 0
+    for field in model._meta.concrete_fields:
+        stamped = getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False)
+        if stamped and not update:
+            continue  # a new row's time is stamped by Django's own code
+        prepare = _preparer(field, update=update)
+        for value in _SAMPLES:
+            row = _Row(value)
+            try:
+                expected = field.get_db_prep_save(value, connection)
+            except (TypeError, ValueError, ValidationError) as error:
+                with pytest.raises(type(error)):
+                    prepare(row)  # type: ignore[arg-type]
+                continue
+            got = prepare(row)  # type: ignore[arg-type]
+            assert got == expected and type(got) is type(expected), (field, value)
+            checked += 1
+    assert checked > 0
