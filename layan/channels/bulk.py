@@ -686,6 +686,19 @@ def _preparer(field: Field[Any, Any], *, update: bool = False) -> _Preparer:
     target: Field[Any, Any] | None = field
     if isinstance(field, models.ForeignKey):  # written as the key it points at
         target = field.target_field if type(field) in _KEY_FIELDS else None
+    if isinstance(target, models.DateTimeField) and type(target) is models.DateTimeField:
+        if not update and (target.auto_now or target.auto_now_add):
+            return full  # a new row's time is stamped when it is written
+        adapt = connection.ops.adapt_datetimefield_value
+
+        def moment(row: Model) -> Any:
+            # An aware time goes straight to the backend's adapter, as Django's layers end.
+            value = getattr(row, attname)
+            if value is None or (type(value) is datetime and value.tzinfo is not None):
+                return adapt(value)
+            return full(row)
+
+        return moment
     if type(target) in _TEXT_FIELDS:
 
         def text(row: Model) -> Any:

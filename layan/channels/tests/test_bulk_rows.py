@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -75,6 +76,9 @@ _SAMPLES: list[object] = [
     b"\x00",
     gettext_lazy("Tiket"),
     datetime(2026, 11, 23, 3, 0, tzinfo=UTC),
+    datetime(2026, 11, 23, 10, 0, tzinfo=ZoneInfo("Asia/Jakarta")),
+    datetime(2026, 11, 23, 3, 0),  # naive: Django warns
+    date(2026, 11, 23),
     {"kunci": [1, 2]},
 ]
 
@@ -110,7 +114,7 @@ def test_values_are_written_as_django_prepares_them(model: type[Model], update: 
             row = _Row(value)
             try:
                 expected = field.get_db_prep_save(value, connection)
-            except (TypeError, ValueError, ValidationError) as error:
+            except (TypeError, ValueError, ValidationError, RuntimeWarning) as error:
                 with pytest.raises(type(error)):
                     prepare(row)  # type: ignore[arg-type]
                 continue
