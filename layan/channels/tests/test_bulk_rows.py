@@ -119,6 +119,8 @@ def test_values_are_written_as_django_prepares_them(model: type[Model], update: 
                     prepare(row)  # type: ignore[arg-type]
                 continue
             got = prepare(row)  # type: ignore[arg-type]
-            assert got == expected and type(got) is type(expected), (field, value)
+            # PostgreSQL's JSON wrapper has no equality of its own: compare what it wraps.
+            assert type(got) is type(expected), (field, value)
+            assert getattr(got, "obj", got) == getattr(expected, "obj", expected), (field, value)
             checked += 1
     assert checked > 0
