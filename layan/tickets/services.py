@@ -43,7 +43,7 @@ from layan.tickets.models import (
     Ticket,
     Tone,
 )
-from layan.tickets.tone import tone_record
+from layan.tickets.tone import tone_build
 
 logger = logging.getLogger(__name__)
 
@@ -259,9 +259,10 @@ def _customer_message(
         data=extra,
         external_id=external_id,
     )
-    tone = tone_record(
+    tone = tone_build(
         entry=entry, ticket=ticket, contact=contact, text=text or subject, analysis=analysis
     )
+    tone.save(force_insert=True)
     # The ticket shows the anger of the latest message; abusive language, once seen, stays.
     Ticket.objects.filter(pk=ticket.pk).update(
         last_customer_message_at=occurred_at,

@@ -23,24 +23,6 @@ logger = logging.getLogger(__name__)
 TEMPERAMENT_MESSAGES = 60  # the most recent messages a temperament is read from
 
 
-def tone_record(
-    *,
-    entry: Entry,
-    ticket: Ticket,
-    contact: Contact | None,
-    text: str,
-    analysis: Analysis | None = None,
-) -> Tone:
-    """Analyse a customer's message (unless `analysis` is `text` analysed ahead) and keep the
-    result beside it.
-
-    The caller copies `anger` (and `abusive`) onto the ticket in the update it makes anyway.
-    """
-    tone = tone_build(entry=entry, ticket=ticket, contact=contact, text=text, analysis=analysis)
-    tone.save(force_insert=True)
-    return tone
-
-
 def tone_build(
     *,
     entry: Entry,
@@ -49,9 +31,12 @@ def tone_build(
     text: str,
     analysis: Analysis | None = None,
 ) -> Tone:
-    """Analyse a customer's message; return its unsaved tone (an import stores many at once).
+    """Analyse a customer's message; return its unsaved tone, which the caller stores in the
+    transaction that stores the message (an import stores many at once) and whose `anger` and
+    `abusive` it copies onto the ticket in the update it makes anyway.
 
-    `analysis` is `text` analysed ahead of time (in another process), if it was."""
+    `analysis` is `text` analysed ahead of time (before the transaction, or in another
+    process), if it was."""
     analysis = analysis or analyze(text)
     sentiment = analysis.sentiment.scores
     return Tone(

@@ -189,7 +189,7 @@ def test_import_mail_in_batches_lets_followers_know_once_per_ticket(
 def _break_tone(monkeypatch: pytest.MonkeyPatch, fail: Callable[[Entry], None]) -> None:
     """Make the tone analysis of a message call `fail(entry)` first, on both intake paths."""
     from layan.channels import bulk
-    from layan.tickets import tone
+    from layan.tickets import services, tone
 
     real = tone.tone_build
 
@@ -197,8 +197,8 @@ def _break_tone(monkeypatch: pytest.MonkeyPatch, fail: Callable[[Entry], None]) 
         fail(entry)
         return real(entry=entry, **rest)
 
-    monkeypatch.setattr(tone, "tone_build", broken)
-    monkeypatch.setattr(bulk, "tone_build", broken)
+    monkeypatch.setattr(services, "tone_build", broken)  # the live intake's
+    monkeypatch.setattr(bulk, "tone_build", broken)  # the set-wise intake's
 
 
 @pytest.mark.parametrize("mode", MODES)
