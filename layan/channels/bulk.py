@@ -693,8 +693,7 @@ def _preparer(field: Field[Any, Any], *, update: bool = False) -> _Preparer:
     if target is None:
         return full
     kind = type(target)
-    if kind is models.DateTimeField:
-        assert isinstance(target, models.DateTimeField)
+    if isinstance(target, models.DateTimeField) and kind is models.DateTimeField:
         if not update and (target.auto_now or target.auto_now_add):
             return full  # a new row's time is stamped when it is written
         moment = connection.ops.adapt_datetimefield_value
