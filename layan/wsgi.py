@@ -7,6 +7,8 @@ of milliseconds (about 50 ms for 130,000 objects on a 2-core machine). `settle` 
 objects alive at that moment out of the collector's sight (`gc.freeze`); the worker settles
 when it has loaded the app and again after its first requests, which load the rest. Objects
 are still freed as soon as nothing refers to them; only cycles among frozen objects would stay.
+
+On SQLite, the write-ahead log's checkpoints run beside the requests (`layan.core.sqlite.wal`).
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.core.wsgi import get_wsgi_application
+
+from layan.core.sqlite import wal
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "layan.settings")
 
@@ -29,6 +33,7 @@ def settle() -> None:
     gc.freeze()
 
 
+wal.in_background()  # no request waits for SQLite to copy its log back (see `wal`)
 _django = get_wsgi_application()
 settle()
 _served = 0

@@ -17,6 +17,8 @@ outside a transaction (an autocommit INSERT, UPDATE or DELETE: a queued task, sa
 turn for that one statement. A writer that cannot get its turn within the database timeout
 goes on without it, and SQLite's own lock and timeout decide, as they would without this
 backend. Reads never take turns: WAL lets them run beside a writer.
+
+In a process that serves requests, the log's checkpoints run in a background thread (`wal`).
 """
 
 from __future__ import annotations
@@ -30,6 +32,8 @@ from contextlib import contextmanager
 from typing import Any
 
 from django.db.backends.sqlite3 import base
+
+from layan.core.sqlite import wal
 
 # Per process and database file: the lock threads queue on (recreated in a forked child).
 _turns: dict[tuple[int, str], threading.Lock] = {}
@@ -163,6 +167,13 @@ class DatabaseWrapper(base.DatabaseWrapper):
 
     def _timeout(self) -> float:
         return float(self.settings_dict.get("OPTIONS", {}).get("timeout", 5))
+
+    def get_new_connection(self, conn_params: dict[str, Any]) -> Any:
+        connection = super().get_new_connection(conn_params)
+        if not self.is_in_memory_db():
+            path = os.fspath(self.settings_dict["NAME"])
+            wal.prepare(connection, path, turn=WriterTurn(path))
+        return connection
 
     def create_cursor(self, name: str | None = None) -> Any:
         cursor = self.connection.cursor(factory=TurnCursor)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import gc
+import importlib
 from collections.abc import Iterator
+from types import ModuleType
 from typing import Any
 
 import pytest
@@ -11,11 +13,23 @@ from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from django.test import RequestFactory
 
-from layan import wsgi
+from layan.core.sqlite import wal
+
+
+@pytest.fixture(scope="module")
+def wsgi() -> Iterator[ModuleType]:
+    """The entry point, imported here and not at collection: importing it makes the process
+    one that serves requests (`wal.in_background`), which the other tests' processes are not."""
+    was = wal.background()
+    try:
+        yield importlib.import_module("layan.wsgi")
+    finally:
+        wal.in_background(was)
+        wal.stop_all()
 
 
 @pytest.fixture
-def fresh_worker() -> Iterator[None]:
+def fresh_worker(wsgi: ModuleType) -> Iterator[None]:
     """A worker that has served nothing yet. As Django's test client does, requests do not
     close the test's database connection (it would end the test's transaction)."""
     gc.unfreeze()
@@ -33,7 +47,7 @@ def fresh_worker() -> Iterator[None]:
 
 
 @pytest.mark.django_db
-def test_a_worker_settles_after_its_first_requests(fresh_worker: None) -> None:
+def test_a_worker_settles_after_its_first_requests(wsgi: ModuleType, fresh_worker: None) -> None:
     environ = RequestFactory().get("/healthz").environ
     statuses: list[str] = []
 
@@ -52,7 +66,7 @@ def test_a_worker_settles_after_its_first_requests(fresh_worker: None) -> None:
     assert set(grew_at) <= wsgi.SETTLE_AFTER  # and only at the counts named
 
 
-def test_settle_freezes_what_is_alive() -> None:
+def test_settle_freezes_what_is_alive(wsgi: ModuleType) -> None:
     gc.unfreeze()
     try:
         wsgi.settle()
