@@ -7,6 +7,7 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.test.utils import override_settings
@@ -80,3 +81,19 @@ def _logbook_triggers_survive_flush(
         with django_db_blocker.unblock():  # type: ignore[attr-defined]
             triggers_uninstall(connection)
         _triggers_dropped = True
+
+
+@pytest.fixture
+def enqueued(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, list[Any]]]:
+    """What reaches the task queue, as (task path, arguments), in order; nothing is queued for
+    real. The database queue gets a task inside its transaction; any other queue only after
+    the commit, so wrap the code in `django_capture_on_commit_callbacks(execute=True)`."""
+    from layan.tickets.tasks import tickets_changed_task  # any task: they share the backend
+
+    calls: list[tuple[str, list[Any]]] = []
+
+    def record(backend: Any, task: Any, args: Any, kwargs: Any) -> None:
+        calls.append((task.module_path, list(args)))
+
+    monkeypatch.setattr(type(tickets_changed_task.get_backend()), "enqueue", record)
+    return calls

@@ -14,7 +14,6 @@ import smtplib
 import socket
 from datetime import timedelta
 from email.utils import parseaddr
-from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -30,6 +29,7 @@ from layan.channels.models import Delivery, InboundRecord, OutboundRecord
 from layan.channels.types import Address, Channel, OutboundMessage
 from layan.core import clock
 from layan.core.blobs import blob_put, blob_read
+from layan.core.queueing import enqueue_with_commit
 from layan.logbook.models import Direction, Entry, Kind
 from layan.logbook.services import entry_append
 from layan.team.models import User
@@ -123,7 +123,7 @@ def _queue(
     )
     from layan.channels.tasks import outbox_send_task
 
-    transaction.on_commit(partial(outbox_send_task.enqueue, outbound.pk))
+    enqueue_with_commit(outbox_send_task, outbound.pk)
     return outbound
 
 

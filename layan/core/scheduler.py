@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.utils.module_loading import import_string
 
 from layan.core.models import ScheduledJob
+from layan.core.queueing import enqueue_with_commit
 
 logger = logging.getLogger(__name__)
 
@@ -38,7 +39,7 @@ def scheduler_tick(jobs: Sequence[Job], *, now: datetime) -> list[str]:
             ).update(last_run_at=now, next_run_at=now + job.every)
             if claimed:
                 task = import_string(job.task)
-                transaction.on_commit(task.enqueue)
+                enqueue_with_commit(task)
                 started.append(job.name)
     if started:
         logger.info("scheduler_enqueued", extra={"jobs": started})

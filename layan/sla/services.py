@@ -29,6 +29,7 @@ from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
+from layan.core.queueing import enqueue_with_commit
 from layan.logbook.models import Direction, Entry, Kind
 from layan.sla import deadlines
 from layan.sla.calendars import (
@@ -226,7 +227,7 @@ def policy_save(
 def _recompute_open_later() -> None:
     from layan.sla.tasks import sla_recompute_open_task
 
-    transaction.on_commit(sla_recompute_open_task.enqueue)
+    enqueue_with_commit(sla_recompute_open_task)
 
 
 # --- Calendars and policies as the evaluator needs them ---------------------------------------

@@ -7,7 +7,6 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import datetime
-from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -19,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from layan.core import clock
 from layan.core.counters import counter_next
+from layan.core.queueing import enqueue_with_commit
 from layan.customers.models import Contact, Customer
 from layan.insight.analysis import Analysis, analyze
 from layan.knowledge.models import ChecklistItem, Fault, Stage
@@ -95,11 +95,11 @@ def changes_batched() -> Iterator[None]:
         _batched.reset(token)
     # Only reached without an error. Tickets opened by a message that was rolled back are gone.
     ids = list(Ticket.objects.filter(pk__in=touched).order_by("pk").values_list("pk", flat=True))
-    _follow_ups_after_commit(ids)
+    _follow_ups_queue(ids)
 
 
 def ticket_changed(ticket_id: int) -> None:
-    """After the transaction commits, let the apps that follow tickets (SLA, insight) know.
+    """Let the apps that follow tickets (SLA, insight) know, for what the transaction commits.
     Every write on a ticket calls it: these services, and an import's set-wise intake.
 
     The tasks are named in settings (LAYAN_TICKET_CHANGE_TASKS), so this app, which sits
@@ -111,21 +111,19 @@ def ticket_changed(ticket_id: int) -> None:
     if touched is not None:
         touched.add(ticket_id)
         return
-    _follow_ups_after_commit([ticket_id])
+    _follow_ups_queue([ticket_id])
 
 
-def _follow_ups_after_commit(ids: list[int]) -> None:
-    """Queue the follow-up work of `ids` after the commit: one task per slice of
-    `CHANGES_PER_TASK` tickets, which runs every follower, so a change costs one queue write
-    and an import's worker spends its time on the work, not on thousands of queue rows."""
+def _follow_ups_queue(ids: list[int]) -> None:
+    """Queue the follow-up work of `ids` with the commit (`enqueue_with_commit`): one task per
+    slice of `CHANGES_PER_TASK` tickets, which runs every follower, so a change costs one queue
+    write and an import's worker spends its time on the work, not on thousands of queue rows."""
     if not ids or not settings.LAYAN_TICKET_CHANGE_TASKS:  # nothing touched, or no followers
         return
     from layan.tickets.tasks import tickets_changed_task
 
     for start in range(0, len(ids), CHANGES_PER_TASK):
-        transaction.on_commit(
-            partial(tickets_changed_task.enqueue, ids[start : start + CHANGES_PER_TASK])
-        )
+        enqueue_with_commit(tickets_changed_task, ids[start : start + CHANGES_PER_TASK])
 
 
 def _require_writer(actor: User | None) -> None:

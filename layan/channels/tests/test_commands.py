@@ -134,6 +134,9 @@ class _Inline:
     def __init__(self, task: Any) -> None:
         self.task = task
 
+    def get_backend(self) -> Any:
+        return self.task.get_backend()
+
     def enqueue(self, *args: Any) -> None:
         self.task.call(*args)
 

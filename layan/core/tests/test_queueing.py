@@ -1,0 +1,67 @@
+"""A task queued for a transaction's work runs on what commits: with the database queue it is
+written in the transaction; with any other queue it is handed over after the commit."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.db import transaction
+from django.tasks import task
+from django_tasks_db.models import DBTaskResult
+
+from layan.core.queueing import enqueue_with_commit
+
+pytestmark = pytest.mark.django_db
+
+
+@task
+def note_task(value: int) -> int:
+    return value
+
+
+def _in_database() -> list[Any]:
+    rows = DBTaskResult.objects.filter(task_path=note_task.module_path).order_by("enqueued_at")
+    return [row.args_kwargs["args"] for row in rows]
+
+
+class Failure(Exception):
+    pass
+
+
+@pytest.mark.skipif(
+    settings.TASK_BACKEND != "db",
+    reason="tasks are made for the run's own queue, and this run's is not the database",
+)
+def test_the_database_queue_takes_the_task_in_the_transaction() -> None:
+    with transaction.atomic():
+        enqueue_with_commit(note_task, 1)
+        assert _in_database() == [[1]]  # before the commit, in the same transaction
+    with pytest.raises(Failure), transaction.atomic():
+        enqueue_with_commit(note_task, 2)
+        raise Failure
+    assert _in_database() == [[1]]  # rolled back with the work
+
+
+@pytest.fixture
+def outside_queue(settings: Any) -> list[Any]:
+    """A queue outside the database (as RQ is): Django's dummy backend keeps what it gets."""
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
+    # The task's own handler: on RQ, Layan's tasks are made by the django-tasks package.
+    results: list[Any] = note_task.get_backend().results  # type: ignore[attr-defined]
+    return results
+
+
+def test_another_queue_gets_the_task_after_the_commit(
+    outside_queue: list[Any], django_capture_on_commit_callbacks: Any
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        with transaction.atomic():
+            enqueue_with_commit(note_task, 1)
+            assert outside_queue == []  # nothing a worker could run before the commit
+        with pytest.raises(Failure), transaction.atomic():
+            enqueue_with_commit(note_task, 2)
+            raise Failure
+    assert [result.args for result in outside_queue] == [[1]]
+    assert _in_database() == []
