@@ -115,6 +115,12 @@ def contact_for(user: User, pk: int | str) -> Contact:
         raise Http404("No such contact") from error
 
 
+def member_of(customer: Customer, pk: int) -> Contact | None:
+    """The contact `pk` if they belong to `customer`, which the caller has authorised (whoever
+    may see a customer may see its members), else None. One query."""
+    return Contact.objects.filter(pk=pk, memberships__customer=customer).first()
+
+
 def customer_contacts(customer: Customer) -> QuerySet[Membership]:
     """Return the memberships of an already-authorised customer, with their contacts."""
     return (

@@ -10,7 +10,7 @@ from ninja import Router, Schema
 from ninja import Status as Answer
 from ninja.errors import HttpError
 
-from layan.customers.queries import contact_for, customer_for
+from layan.customers.queries import contact_for, customer_for, member_of
 from layan.logbook.models import Entry
 from layan.team.auth import api_user
 from layan.team.models import Team, User
@@ -169,8 +169,9 @@ def ticket_list(
 def ticket_create(request: HttpRequest, payload: TicketCreate) -> Answer[dict[str, Any]]:
     user = api_user(request)
     customer = customer_for(user, payload.customer_id)
-    requester = contact_for(user, payload.requester_id)
-    if not requester.memberships.filter(customer=customer).exists():
+    requester = member_of(customer, payload.requester_id)
+    if requester is None:
+        contact_for(user, payload.requester_id)  # 404 for a contact they may not see
         raise HttpError(422, "The requester does not belong to that customer.")
     team = Team.objects.filter(pk=payload.team_id).first() if payload.team_id else None
     ticket, _entry = services.ticket_open(

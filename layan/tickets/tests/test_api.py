@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
+from django.conf import settings
 from django.test import Client
 
 from layan.customers.tests.factories import CustomerFactory
@@ -129,6 +131,43 @@ def test_open_a_ticket_through_the_api(client: Client) -> None:
     assert created.channel == "api" and created.priority == "high"
     message = Entry.objects.get(chain=created.chain, kind=Kind.MESSAGE)
     assert message.data == {"logged_by": manager.actor}
+
+
+def test_opening_a_ticket_checks_the_requester_in_one_query(
+    client: Client, django_assert_num_queries: Any
+) -> None:
+    headers = bearer(UserFactory(role=Role.MANAGER))
+    existing = make_ticket()
+    payload = {
+        "customer_id": existing.customer_id,
+        "requester_id": existing.requester_id,
+        "subject": "Dari sistem ERP",
+        "text": "Pesanan 1042 dibatalkan pelanggan.",
+    }
+    call(client, "post", "/api/v1/tickets", headers, payload)  # the token's first use
+    # Token and user, customer, requester; then the ticket's writes in one transaction
+    # (savepoint, counter, chain, ticket, two entries, tone, the ticket's and the chain's
+    # updates, release), with its follow-up task on the database queue (RQ gets it after).
+    queue_write = 1 if settings.TASK_BACKEND == "db" else 0
+    with django_assert_num_queries(3 + 10 + queue_write):
+        response = call(client, "post", "/api/v1/tickets", headers, payload)
+    assert response.status_code == 201, response.content
+
+
+def test_open_a_ticket_for_a_contact_they_may_not_see_is_404(client: Client) -> None:
+    rina = UserFactory(role=Role.ACCOUNT_MANAGER)
+    hers = CustomerFactory(account_manager=rina)
+    theirs = make_ticket(
+        customer=CustomerFactory(account_manager=UserFactory(role=Role.ACCOUNT_MANAGER))
+    )
+    response = call(
+        client,
+        "post",
+        "/api/v1/tickets",
+        bearer(rina),
+        {"customer_id": hers.pk, "requester_id": theirs.requester_id, "subject": "x", "text": "y"},
+    )
+    assert response.status_code == 404
 
 
 def test_open_a_ticket_for_a_contact_of_another_customer_is_refused(client: Client) -> None:
