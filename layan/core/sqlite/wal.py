@@ -24,9 +24,9 @@ only if the log was wholly copied when its transaction began, and a copy of half
 writes outlasts the gaps between transactions. The log would then grow to the backstop.
 
 The connections keep an automatic checkpoint at `BACKSTOP_PAGES` (about 40 MB of log), which
-a healthy thread never lets the log reach. Should the thread fall behind or stop, the log
-still stays bounded, as it does in every other process (the task worker, an import), which
-keep SQLite's default.
+a healthy thread never lets the log reach. Should the thread fall behind or stop, requests
+copy the log as SQLite does by default, ten times less often. Every other process (the task
+worker, the scheduler, an import) keeps SQLite's default: no person waits on them.
 """
 
 from __future__ import annotations
