@@ -12,21 +12,13 @@ from typing import Any
 
 import pytest
 from django.db import connection
-from django.db.utils import load_backend
 
 from layan.core.sqlite.base import WriterTurn
+from layan.core.tests.sqlite_files import sqlite_wrapper
 
 pytestmark = pytest.mark.skipif(
     connection.vendor != "sqlite", reason="the SQLite backend's own behaviour"
 )
-
-
-def _wrapper(path: Path, alias: str) -> Any:
-    settings = {**connection.settings_dict, "NAME": str(path), "OPTIONS": {"timeout": 5}}
-    settings["OPTIONS"]["transaction_mode"] = "IMMEDIATE"
-    wrapper = load_backend("layan.core.sqlite").DatabaseWrapper(settings, alias=alias)
-    wrapper.ensure_connection()
-    return wrapper
 
 
 def _begin(wrapper: Any) -> None:
@@ -41,7 +33,7 @@ def _end(wrapper: Any, how: str) -> None:
 @pytest.fixture
 def database(tmp_path: Path) -> Path:
     path = tmp_path / "turns.sqlite3"
-    first = _wrapper(path, "setup")
+    first = sqlite_wrapper(path, "setup")
     with first.cursor() as cursor:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("CREATE TABLE seen (writer TEXT)")
@@ -51,7 +43,7 @@ def database(tmp_path: Path) -> Path:
 
 @pytest.mark.parametrize("how", ["commit", "rollback"])
 def test_a_transaction_holds_the_turn_until_it_ends(database: Path, how: str) -> None:
-    holder = _wrapper(database, "holder")
+    holder = sqlite_wrapper(database, "holder")
     _begin(holder)
     with holder.cursor() as cursor:
         cursor.execute("INSERT INTO seen VALUES ('holder')")
@@ -64,7 +56,7 @@ def test_a_transaction_holds_the_turn_until_it_ends(database: Path, how: str) ->
 
 
 def test_closing_a_connection_mid_transaction_ends_its_turn(database: Path) -> None:
-    holder = _wrapper(database, "holder")
+    holder = sqlite_wrapper(database, "holder")
     _begin(holder)
     holder.close()
     other = WriterTurn(str(database))
@@ -74,12 +66,12 @@ def test_closing_a_connection_mid_transaction_ends_its_turn(database: Path) -> N
 
 def test_threads_of_one_process_take_turns_in_their_transactions(database: Path) -> None:
     order: list[str] = []
-    first = _wrapper(database, "first")
+    first = sqlite_wrapper(database, "first")
     _begin(first)
     started = threading.Event()
 
     def second_writer() -> None:
-        second = _wrapper(database, "second")
+        second = sqlite_wrapper(database, "second")
         started.set()
         _begin(second)  # waits for the first transaction
         order.append("second began")
@@ -108,6 +100,7 @@ def test_threads_of_one_process_take_turns_in_their_transactions(database: Path)
 CHILD = """
 import sys
 from layan.core.sqlite.base import WriterTurn
+from layan.core.tests.sqlite_files import sqlite_wrapper
 turn = WriterTurn(sys.argv[1])
 print(turn.take(timeout=float(sys.argv[2])), flush=True)
 if sys.argv[3] == "die":
@@ -141,6 +134,7 @@ FORKED = """
 import os, sys, time
 from layan.core.sqlite import base
 from layan.core.sqlite.base import WriterTurn
+from layan.core.tests.sqlite_files import sqlite_wrapper
 turn = WriterTurn(sys.argv[1])
 turn._file()  # opened before the fork, as in a web server that loads the app first
 reader, writer = os.pipe()
@@ -177,7 +171,7 @@ def test_a_write_outside_a_transaction_takes_a_turn_of_its_own(database: Path) -
     done = threading.Event()
 
     def write() -> None:
-        writer = _wrapper(database, "alone")
+        writer = sqlite_wrapper(database, "alone")
         with writer.cursor() as cursor:
             cursor.execute("INSERT INTO seen VALUES ('alone')")
         writer.close()
@@ -186,7 +180,7 @@ def test_a_write_outside_a_transaction_takes_a_turn_of_its_own(database: Path) -
     thread = threading.Thread(target=write)
     thread.start()
     assert not done.wait(0.2)  # waiting for its turn
-    reader = _wrapper(database, "reader")
+    reader = sqlite_wrapper(database, "reader")
     with reader.cursor() as cursor:  # reads never wait
         cursor.execute("SELECT count(*) FROM seen")
         assert cursor.fetchone()[0] == 0

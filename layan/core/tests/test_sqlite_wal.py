@@ -15,22 +15,14 @@ from typing import Any
 
 import pytest
 from django.db import connection
-from django.db.utils import load_backend
 
 from layan.core.sqlite import wal
 from layan.core.sqlite.base import WriterTurn
+from layan.core.tests.sqlite_files import sqlite_wrapper
 
 pytestmark = pytest.mark.skipif(
     connection.vendor != "sqlite", reason="the SQLite backend's own behaviour"
 )
-
-
-def _wrapper(path: Path, alias: str) -> Any:
-    settings = {**connection.settings_dict, "NAME": str(path), "OPTIONS": {"timeout": 5}}
-    settings["OPTIONS"]["transaction_mode"] = "IMMEDIATE"
-    wrapper = load_backend("layan.core.sqlite").DatabaseWrapper(settings, alias=alias)
-    wrapper.ensure_connection()
-    return wrapper
 
 
 def _pragma(wrapper: Any, name: str) -> Any:
@@ -83,7 +75,7 @@ def _checkpointer(path: Path) -> wal.Checkpointer:
 
 
 def test_other_processes_keep_sqlites_own_checkpoints(database: Path) -> None:
-    writer = _wrapper(database, "writer")
+    writer = sqlite_wrapper(database, "writer")
     assert _pragma(writer, "wal_autocheckpoint")[0] == 1000
     assert (os.getpid(), str(database)) not in wal._threads
     writer.close()
@@ -92,7 +84,7 @@ def test_other_processes_keep_sqlites_own_checkpoints(database: Path) -> None:
 def test_a_serving_process_copies_the_log_and_starts_it_again(
     database: Path, serving: None, tmp_path: Path
 ) -> None:
-    writer = _wrapper(database, "writer")
+    writer = sqlite_wrapper(database, "writer")
     assert _pragma(writer, "wal_autocheckpoint")[0] == wal.BACKSTOP_PAGES
     checkpointer = _checkpointer(database)
     _write(writer, 200)
@@ -110,7 +102,7 @@ def test_a_serving_process_copies_the_log_and_starts_it_again(
 
 
 def test_a_second_connection_shares_the_process_checkpointer(database: Path, serving: None) -> None:
-    first, second = _wrapper(database, "first"), _wrapper(database, "second")
+    first, second = sqlite_wrapper(database, "first"), sqlite_wrapper(database, "second")
     assert [key for key in wal._threads if key[1] == str(database)] == [
         (os.getpid(), str(database))
     ]
@@ -122,7 +114,7 @@ def test_a_second_connection_shares_the_process_checkpointer(database: Path, ser
 def test_a_reader_keeps_its_snapshot_and_the_log_waits_for_it(
     database: Path, serving: None
 ) -> None:
-    writer = _wrapper(database, "writer")
+    writer = sqlite_wrapper(database, "writer")
     checkpointer = _checkpointer(database)
     _write(writer, 50)
     reader = sqlite3.connect(database, isolation_level=None)
@@ -144,7 +136,7 @@ def test_a_reader_keeps_its_snapshot_and_the_log_waits_for_it(
 
 
 def test_the_log_starts_again_only_in_a_writers_turn(database: Path, serving: None) -> None:
-    writer = _wrapper(database, "writer")
+    writer = sqlite_wrapper(database, "writer")
     checkpointer = _checkpointer(database)
     assert checkpointer.wait_rounds(1, timeout=10)
     held = WriterTurn(str(database))
@@ -167,7 +159,7 @@ def test_the_log_starts_again_only_in_a_writers_turn(database: Path, serving: No
 def test_the_checkpointer_ends_with_its_database_and_never_makes_one(
     database: Path, serving: None
 ) -> None:
-    writer = _wrapper(database, "writer")
+    writer = sqlite_wrapper(database, "writer")
     checkpointer = _checkpointer(database)
     writer.close()
     for leftover in database.parent.glob(f"{database.name}*"):
