@@ -4,8 +4,8 @@ In WAL mode a commit appends pages to the log, and the pages are copied back int
 file by a checkpoint. By default the connection whose commit takes the log past 1,000 pages
 runs that checkpoint itself, there and then, and waits for the copy and its `fsync`. Opening a
 ticket writes about 70 pages, so one request in 14 or so paid for the others: measured in
-process on SQLite, 10.8 ms at the median and 26 ms for each of those requests, which made
-them the whole of the p99.
+process on SQLite, 9 to 15 ms at the median and 22 to 45 ms for each of those requests,
+which made them the whole of the p99.
 
 A process that serves requests calls `in_background()` once (`layan.wsgi` does). Its
 connections then leave checkpoints to one thread per database file, which every `INTERVAL`
@@ -13,11 +13,12 @@ seconds, on a connection of its own:
 
 1. runs a PASSIVE checkpoint: it copies what no reader still needs and never waits for, or
    blocks, a reader or a writer. The copy and its `fsync` run in SQLite's C code, outside
-   Python's lock, so the request threads go on;
+   Python's lock, so the request threads go on. Writers go on too, so it runs again while
+   the last run found more than `CATCH_UP_PAGES` new pages (at most `CATCH_UP_PASSES` more);
 2. once the log holds `RESTART_PAGES` pages, all copied, takes a writer's turn (`base`), runs
    a RESTART checkpoint, which copies the few pages committed since step 1 and starts the log
    again from its beginning, and hands the turn on. Measured here, a RESTART after a PASSIVE
-   takes about 0.1 ms; copying 1,000 pages takes 30 to 40 ms.
+   takes 0.1 to 3 ms; copying 1,000 pages takes 30 to 40 ms.
 
 Without step 2 the log would never start again under a steady load: a writer starts it again
 only if the log was wholly copied when its transaction began, and a copy of half a second's
