@@ -171,8 +171,7 @@ class DatabaseWrapper(base.DatabaseWrapper):
     def get_new_connection(self, conn_params: dict[str, Any]) -> Any:
         connection = super().get_new_connection(conn_params)
         if not self.is_in_memory_db():
-            path = os.fspath(self.settings_dict["NAME"])
-            wal.prepare(connection, path, turn=WriterTurn(path))
+            wal.prepare(connection, os.fspath(self.settings_dict["NAME"]), turn_for=WriterTurn)
         return connection
 
     def create_cursor(self, name: str | None = None) -> Any:

@@ -36,6 +36,7 @@ import logging
 import os
 import sqlite3
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -150,22 +151,31 @@ class Checkpointer(threading.Thread):
                 restarted = not _checkpoint(database, "RESTART")[0]
             finally:
                 self.turn.give_back()
-        stats = self.stats
-        with stats.changed:
-            stats.rounds += 1
-            stats.busy += int(busy)
-            stats.restarts += int(restarted)
-            stats.log_pages, stats.copied = log_pages, copied
-            stats.changed.notify_all()
+        self._record(busy=busy, restarted=restarted, pages=(log_pages, copied))
 
     def _failed(self, error: str) -> None:
+        if error != self.stats.last_error:
+            logger.warning("sqlite_wal_checkpoint_failed", extra={"error": error})
+        self._record(error=error)
+
+    def _record(
+        self,
+        *,
+        busy: int = 0,
+        restarted: bool = False,
+        pages: tuple[int, int] | None = None,
+        error: str = "",
+    ) -> None:
         stats = self.stats
         with stats.changed:
             stats.rounds += 1
-            stats.failed += 1
-            if error != stats.last_error:
-                logger.warning("sqlite_wal_checkpoint_failed", extra={"error": error})
-            stats.last_error = error
+            stats.busy += int(bool(busy))
+            stats.restarts += int(restarted)
+            if pages is not None:
+                stats.log_pages, stats.copied = pages
+            if error:
+                stats.failed += 1
+                stats.last_error = error
             stats.changed.notify_all()
 
     def wait_rounds(self, count: int, timeout: float) -> bool:
@@ -191,34 +201,30 @@ def _checkpoint(database: sqlite3.Connection, mode: str) -> tuple[int, int, int]
     return int(busy), int(log_pages), int(copied)
 
 
-def checkpointer_for(path: str, turn: Turn) -> Checkpointer:
+def checkpointer_for(path: str, turn_for: Callable[[str], Turn]) -> Checkpointer:
     """This process's checkpointer for the database file at `path`, started on first use with
-    `turn` (closed unused if the checkpointer is already running)."""
+    a writer's turn made by `turn_for(path)`."""
     key = (os.getpid(), path)
     with _threads_guard:
         thread = _threads.get(key)
         if thread is None or not thread.is_alive():
-            thread = _threads[key] = Checkpointer(path, turn, interval=INTERVAL)
+            thread = _threads[key] = Checkpointer(path, turn_for(path), interval=INTERVAL)
             thread.start()
-            return thread
-    turn.close()
-    return thread
+        return thread
 
 
-def prepare(connection: sqlite3.Connection, path: str, turn: Turn) -> None:
+def prepare(connection: sqlite3.Connection, path: str, turn_for: Callable[[str], Turn]) -> None:
     """Set up a new connection to the file at `path`: in a process serving requests, its
     checkpoints go to the background thread and it keeps only the backstop."""
-    if not _background:
-        turn.close()
-        return
-    connection.execute(f"PRAGMA wal_autocheckpoint={BACKSTOP_PAGES}")
-    checkpointer_for(path, turn)
+    if _background:
+        connection.execute(f"PRAGMA wal_autocheckpoint={BACKSTOP_PAGES}")
+        checkpointer_for(path, turn_for)
 
 
 def stop_all() -> None:
     """Stop this process's checkpointers and wait for them (for tests)."""
-    with _threads_guard:
-        threads = [thread for key, thread in _threads.items() if key[0] == os.getpid()]
+    with _threads_guard:  # a forked child's list holds only its own (see above)
+        threads = list(_threads.values())
         _threads.clear()
     for thread in threads:
         thread.stop()
