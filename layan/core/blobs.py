@@ -10,17 +10,23 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import logging
 import os
+import re
 import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from django.core.files.base import ContentFile
-from django.core.files.storage import FileSystemStorage, default_storage
+from django.core.files.storage import FileSystemStorage, Storage, default_storage
 
-from layan.core.models import Blob, blob_storage_name
+from layan.core.models import Blob, blob_storage_name, blob_storage_name_before
+
+logger = logging.getLogger(__name__)
 
 CHUNK = 1024 * 1024
+_DIGEST = re.compile(r"[0-9a-f]{64}")
+_FOLDER = re.compile(r"[0-9a-f]{2}")
 
 
 def blob_put(data: bytes) -> Blob:
@@ -137,3 +143,100 @@ def blob_digest(sha256: str) -> str:
 
 def blob_exists(sha256: str) -> bool:
     return default_storage.exists(blob_storage_name(sha256))
+
+
+def blobs_rename(*, back: bool = False) -> int:
+    """Move every blob stored under its name before migration `core.0003` (`ab/cd/<digest>`)
+    to its name now (`ab/<digest>`); with `back`, the other way, for going back to an earlier
+    release. Returns how many moved.
+
+    Run with Layan's processes stopped (`layan migrate` runs it once). It can be run again at
+    any point: a blob already moved is not seen again, and one found under both names keeps
+    one copy, since a digest's name always holds the same bytes. Only names of Layan's own
+    form are touched; anything else in the storage stays where it is.
+    """
+    storage = default_storage
+    if storage.__class__ is FileSystemStorage:  # the lazy object gives what it wraps
+        moved = _disk_rename(storage, back=back)
+    else:
+        moved = _storage_rename(storage, back=back)
+    if moved:
+        logger.info("blobs_renamed", extra={"blobs": moved, "back": back})
+    return moved
+
+
+def _disk_rename(storage: FileSystemStorage, *, back: bool) -> int:
+    root = Path(storage.location)
+    if not root.is_dir():
+        return 0
+    moved = 0
+    for first in sorted(root.iterdir()):
+        if not (_FOLDER.fullmatch(first.name) and first.is_dir()):
+            continue
+        for old, new in _disk_moves(storage, first, back=back):
+            if back:
+                _folders_make(storage, new.parent)
+            # Same name, same bytes: replacing a copy already there loses nothing.
+            old.replace(new)
+            moved += 1
+        if not back:
+            for second in first.iterdir():
+                if _FOLDER.fullmatch(second.name) and second.is_dir():
+                    with contextlib.suppress(OSError):  # kept while anything else is in it
+                        second.rmdir()
+    return moved
+
+
+def _disk_moves(storage: FileSystemStorage, first: Path, *, back: bool) -> list[tuple[Path, Path]]:
+    if back:
+        return [
+            (item, Path(storage.path(blob_storage_name_before(item.name))))
+            for item in first.iterdir()
+            if _ours(item.name, first.name) and item.is_file()
+        ]
+    return [
+        (item, first / item.name)
+        for second in first.iterdir()
+        if _FOLDER.fullmatch(second.name) and second.is_dir()
+        for item in second.iterdir()
+        if _ours(item.name, first.name + second.name) and item.is_file()
+    ]
+
+
+def _storage_rename(storage: Storage, *, back: bool) -> int:
+    """The same through the storage API (S3 and the like): copy, then delete the old name."""
+    moved = 0
+    folders, _files = storage.listdir("")
+    for first in sorted(folders):
+        if not _FOLDER.fullmatch(first):
+            continue
+        subfolders, files = storage.listdir(first)
+        if back:
+            moves = [
+                (f"{first}/{name}", blob_storage_name_before(name))
+                for name in files
+                if _ours(name, first)
+            ]
+        else:
+            moves = [
+                (f"{first}/{second}/{name}", blob_storage_name(name))
+                for second in subfolders
+                if _FOLDER.fullmatch(second)
+                for name in storage.listdir(f"{first}/{second}")[1]
+                if _ours(name, first + second)
+            ]
+        for old, new in moves:
+            if not storage.exists(new):
+                with storage.open(old, "rb") as handle:
+                    saved = storage.save(new, handle)
+                if saved != new:  # a storage that keeps names finds a free one; not ours
+                    storage.delete(saved)
+                    raise OSError(f"Could not store {new}: the storage chose {saved}")
+            storage.delete(old)
+            moved += 1
+    return moved
+
+
+def _ours(name: str, prefix: str) -> bool:
+    """Whether `name` is a blob's digest that belongs in the folder(s) `prefix` spells."""
+    return _DIGEST.fullmatch(name) is not None and name.startswith(prefix)

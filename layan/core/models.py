@@ -19,6 +19,18 @@ class Blob(models.Model):
 
 
 def blob_storage_name(sha256: str) -> str:
+    """A blob's name in storage: `ab/<digest>`, in one of 256 folders by its first two digits.
+
+    Before migration `core.0003` it was `ab/cd/<digest>`. With 65,536 folders nearly every new
+    blob needed a folder of its own, and on ext4 a file created in its own folder cost several
+    times one created beside others (bench/README.md, eighth round). A folder of 256 holds
+    about 4,000 names per million blobs, which a file system's indexed folders take in stride.
+    """
+    return f"{sha256[:2]}/{sha256}"
+
+
+def blob_storage_name_before(sha256: str) -> str:
+    """The name `blob_storage_name` gave before migration `core.0003`."""
     return f"{sha256[:2]}/{sha256[2:4]}/{sha256}"
 
 

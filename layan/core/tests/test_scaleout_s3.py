@@ -34,8 +34,16 @@ from layan.channels.intake import receive
 from layan.channels.models import Outcome
 from layan.channels.tests.mails import mail
 from layan.core import clock
-from layan.core.blobs import CHUNK, blob_chunks, blob_digest, blob_exists, blob_put, blob_read
-from layan.core.models import blob_storage_name
+from layan.core.blobs import (
+    CHUNK,
+    blob_chunks,
+    blob_digest,
+    blob_exists,
+    blob_put,
+    blob_read,
+    blobs_rename,
+)
+from layan.core.models import blob_storage_name, blob_storage_name_before
 from layan.core.tests import processes
 from layan.logbook.bundle import bundle_verify
 from layan.logbook.models import EntryAttachment
@@ -170,6 +178,35 @@ def test_blobs_round_trip_through_the_bucket(s3: Bucket) -> None:
     grants = s3.client.get_object_acl(Bucket=s3.name, Key=blob_storage_name(sha))["Grants"]
     assert [grant["Permission"] for grant in grants] == ["FULL_CONTROL"]  # the owner only
     assert "Signature" not in default_storage.url(blob_storage_name(sha))
+
+
+def test_blobs_in_the_bucket_move_to_their_names_now_and_back(s3: Bucket) -> None:
+    """Migration core.0003 renames blobs in a bucket too: copied to the new name with the
+    bucket's ACL, the old name deleted; objects that are not Layan's blobs stay."""
+    payloads = [secrets.token_bytes(300 + number) for number in range(5)]
+    digests = [hashlib.sha256(data).hexdigest() for data in payloads]
+    for sha, data in zip(digests, payloads, strict=True):
+        s3.client.put_object(Bucket=s3.name, Key=blob_storage_name_before(sha), Body=data)
+    stray = f"{digests[0][:2]}/{digests[0][2:4]}/catatan.txt"
+    s3.client.put_object(Bucket=s3.name, Key=stray, Body=b"bukan blob")
+    before = set(s3.object_names())
+
+    assert blobs_rename() == 5
+
+    names = set(s3.object_names())
+    assert {blob_storage_name(sha) for sha in digests} <= names
+    assert not {blob_storage_name_before(sha) for sha in digests} & names
+    assert stray in names
+    for sha, data in zip(digests, payloads, strict=True):
+        assert blob_read(sha) == data
+        grants = s3.client.get_object_acl(Bucket=s3.name, Key=blob_storage_name(sha))["Grants"]
+        assert [grant["Permission"] for grant in grants] == ["FULL_CONTROL"]
+    assert blobs_rename() == 0
+
+    others = len(before) - 6  # blobs of the module's earlier tests, already under new names
+    assert blobs_rename(back=True) == 5 + others
+    assert {blob_storage_name_before(sha) for sha in digests} | {stray} <= set(s3.object_names())
+    assert blobs_rename() == 5 + others  # the bucket as the other tests expect it
 
 
 def _mail_with_attachment(payload: bytes) -> Ticket:
