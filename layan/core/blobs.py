@@ -15,6 +15,7 @@ import os
 import re
 import threading
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from django.core.files.base import ContentFile
@@ -25,6 +26,7 @@ from layan.core.models import Blob, blob_storage_name, blob_storage_name_before
 logger = logging.getLogger(__name__)
 
 CHUNK = 1024 * 1024
+RENAME_THREADS = 8  # blobs moved at once through a storage API (`blobs_rename`)
 _DIGEST = re.compile(r"[0-9a-f]{64}")
 _FOLDER = re.compile(r"[0-9a-f]{2}")
 
@@ -204,37 +206,45 @@ def _disk_moves(storage: FileSystemStorage, first: Path, *, back: bool) -> list[
 
 
 def _storage_rename(storage: Storage, *, back: bool) -> int:
-    """The same through the storage API (S3 and the like): copy, then delete the old name."""
+    """The same through the storage API (S3 and the like): copy, then delete the old name.
+
+    A bucket answers each request in tens of milliseconds, so several blobs move at once."""
     moved = 0
     folders, _files = storage.listdir("")
-    for first in sorted(folders):
-        if not _FOLDER.fullmatch(first):
-            continue
-        subfolders, files = storage.listdir(first)
-        if back:
-            moves = [
-                (f"{first}/{name}", blob_storage_name_before(name))
-                for name in files
-                if _ours(name, first)
-            ]
-        else:
-            moves = [
-                (f"{first}/{second}/{name}", blob_storage_name(name))
-                for second in subfolders
-                if _FOLDER.fullmatch(second)
-                for name in storage.listdir(f"{first}/{second}")[1]
-                if _ours(name, first + second)
-            ]
-        for old, new in moves:
-            if not storage.exists(new):
-                with storage.open(old, "rb") as handle:
-                    saved = storage.save(new, handle)
-                if saved != new:  # a storage that keeps names finds a free one; not ours
-                    storage.delete(saved)
-                    raise OSError(f"Could not store {new}: the storage chose {saved}")
-            storage.delete(old)
-            moved += 1
+    with ThreadPoolExecutor(max_workers=RENAME_THREADS, thread_name_prefix="blobs") as pool:
+        for first in sorted(folders):
+            if _FOLDER.fullmatch(first):
+                moves = _storage_moves(storage, first, back=back)
+                moved += sum(pool.map(lambda move: _storage_move(storage, *move), moves))
     return moved
+
+
+def _storage_moves(storage: Storage, first: str, *, back: bool) -> list[tuple[str, str]]:
+    subfolders, files = storage.listdir(first)
+    if back:
+        return [
+            (f"{first}/{name}", blob_storage_name_before(name))
+            for name in files
+            if _ours(name, first)
+        ]
+    return [
+        (f"{first}/{second}/{name}", blob_storage_name(name))
+        for second in subfolders
+        if _FOLDER.fullmatch(second)
+        for name in storage.listdir(f"{first}/{second}")[1]
+        if _ours(name, first + second)
+    ]
+
+
+def _storage_move(storage: Storage, old: str, new: str) -> int:
+    if not storage.exists(new):
+        with storage.open(old, "rb") as handle:
+            saved = storage.save(new, handle)
+        if saved != new:  # a storage that keeps names found a free one: not a blob's name
+            storage.delete(saved)
+            raise OSError(f"Could not store {new}: the storage chose {saved}")
+    storage.delete(old)
+    return 1
 
 
 def _ours(name: str, prefix: str) -> bool:
