@@ -17,9 +17,14 @@ import threading
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any, cast
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage, Storage, default_storage
+from django.db import connection
+from django.db.models import Field
+from django.db.models.constants import OnConflict
+from django.utils import timezone
 
 from layan.core.models import Blob, blob_storage_name, blob_storage_name_before
 
@@ -40,8 +45,7 @@ def blob_put(data: bytes) -> Blob:
     sha = hashlib.sha256(data).hexdigest()
     _file_put(sha, data)
     blob = Blob(sha256=sha, size=len(data))
-    # One statement whether or not the row exists (INSERT ... ON CONFLICT DO NOTHING).
-    Blob.objects.bulk_create([blob], ignore_conflicts=True)
+    _rows_put([blob])
     return blob
 
 
@@ -56,8 +60,37 @@ def blobs_put(items: Sequence[bytes]) -> list[Blob]:
             _file_put(sha, data)
             blobs[sha] = Blob(sha256=sha, size=len(data))
         result.append(blobs[sha])
-    Blob.objects.bulk_create(list(blobs.values()), ignore_conflicts=True)
+    _rows_put(list(blobs.values()))
     return result
+
+
+def _rows_put(blobs: list[Blob]) -> None:
+    """Insert the rows that do not exist yet, in one statement run for each by the driver.
+
+    What `bulk_create(ignore_conflicts=True)` writes (INSERT OR IGNORE on SQLite, ON CONFLICT
+    DO NOTHING on PostgreSQL) without compiling every value through the query compiler, which
+    cost an import of 11,000 blobs about 0.3 s, several times the statement's own work."""
+    if not blobs:
+        return
+    now = timezone.now()
+    for blob in blobs:
+        blob.created_at = now  # as `auto_now_add` stamps it; a row already there keeps its own
+    ops = connection.ops
+    meta = Blob._meta
+    fields = [
+        cast(Field[Any, Any], meta.get_field(name)) for name in ("sha256", "size", "created_at")
+    ]
+    # Table and column names come from the model, never from input.
+    sql = "{} {} ({}) VALUES ({}){}".format(
+        ops.insert_statement(on_conflict=OnConflict.IGNORE),
+        ops.quote_name(meta.db_table),
+        ", ".join(ops.quote_name(str(field.column)) for field in fields),
+        ", ".join(["%s"] * len(fields)),
+        ops.on_conflict_suffix_sql(fields, OnConflict.IGNORE, None, None),
+    )
+    moment = ops.adapt_datetimefield_value(now)
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, [(blob.sha256, blob.size, moment) for blob in blobs])
 
 
 def _file_put(sha: str, data: bytes) -> None:

@@ -2,11 +2,13 @@ import hashlib
 import os
 import stat
 import threading
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from django.core.files.storage import default_storage
 from django.db import connection, transaction
+from django.utils import timezone
 
 from layan.core import blobs
 from layan.core.blobs import blob_digest, blob_put, blob_read, blobs_put
@@ -24,6 +26,26 @@ def test_blob_put_stores_once_by_content() -> None:
     assert Blob.objects.count() == 1
     assert blob_read(first.sha256) == b"Faktur Oktober"
     assert blob_digest(first.sha256) == first.sha256
+
+
+def test_blobs_put_writes_each_new_row_once_and_leaves_old_rows_alone() -> None:
+    """Rows go in by one statement that skips digests already stored: an old row keeps its
+    time, the same bytes twice in one call are one row, and sizes are the bytes' own."""
+    old = blob_put(b"Surat penawaran")
+    Blob.objects.filter(pk=old.pk).update(created_at=datetime(2025, 1, 2, tzinfo=UTC))
+    items = [b"Surat penawaran", b"Nota 7", b"", b"Nota 7"]
+
+    stored = blobs_put(items)
+
+    assert [blob.sha256 for blob in stored] == [hashlib.sha256(i).hexdigest() for i in items]
+    assert stored[1] is stored[3]
+    rows = {blob.sha256: blob for blob in Blob.objects.filter(pk__in=[b.pk for b in stored])}
+    assert len(rows) == 3
+    assert rows[old.pk].created_at == datetime(2025, 1, 2, tzinfo=UTC)
+    for blob, data in zip(stored, items, strict=True):
+        assert rows[blob.sha256].size == len(data)
+        assert blob_read(blob.sha256) == data
+    assert abs(rows[stored[1].sha256].created_at - timezone.now()) < timedelta(minutes=1)
 
 
 def _blob_path(data: bytes) -> Path:
