@@ -17,7 +17,7 @@ import threading
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, TypeGuard, cast
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage, Storage, default_storage
@@ -93,9 +93,14 @@ def _rows_put(blobs: list[Blob]) -> None:
         cursor.executemany(sql, [(blob.sha256, blob.size, moment) for blob in blobs])
 
 
+def _on_disk(storage: Storage) -> TypeGuard[FileSystemStorage]:
+    """Whether blobs are files in a folder (else another storage: S3 and the like)."""
+    return storage.__class__ is FileSystemStorage  # the lazy object gives what it wraps
+
+
 def _file_put(sha: str, data: bytes) -> None:
     name = blob_storage_name(sha)
-    if default_storage.__class__ is FileSystemStorage:  # the lazy object gives what it wraps
+    if _on_disk(default_storage):
         _disk_put(default_storage, name, data)
     elif not default_storage.exists(name):
         saved = default_storage.save(name, ContentFile(data))
@@ -191,68 +196,29 @@ def blobs_rename(*, back: bool = False) -> int:
     form are touched; anything else in the storage stays where it is.
     """
     storage = default_storage
-    if storage.__class__ is FileSystemStorage:  # the lazy object gives what it wraps
-        moved = _disk_rename(storage, back=back)
-    else:
-        moved = _storage_rename(storage, back=back)
+    on_disk = _on_disk(storage)
+    if _on_disk(storage) and not Path(storage.location).is_dir():
+        return 0
+    moved = 0
+    with ThreadPoolExecutor(max_workers=RENAME_THREADS, thread_name_prefix="blobs") as pool:
+        # On disk a rename is quick and done in turn; a bucket answers each request in tens of
+        # milliseconds, so there several blobs move at once.
+        run = map if on_disk else pool.map
+        move = _disk_move if on_disk else _storage_move
+        for first in sorted(storage.listdir("")[0]):
+            if not _FOLDER.fullmatch(first):
+                continue
+            moves = _moves(storage, first, back=back)
+            moved += sum(run(lambda names: move(storage, *names), moves))
+            if on_disk and not back:
+                _folders_drop_empty(Path(storage.path(first)))
     if moved:
         logger.info("blobs_renamed", extra={"blobs": moved, "back": back})
     return moved
 
 
-def _disk_rename(storage: FileSystemStorage, *, back: bool) -> int:
-    root = Path(storage.location)
-    if not root.is_dir():
-        return 0
-    moved = 0
-    for first in sorted(root.iterdir()):
-        if not (_FOLDER.fullmatch(first.name) and first.is_dir()):
-            continue
-        for old, new in _disk_moves(storage, first, back=back):
-            if back:
-                _folders_make(storage, new.parent)
-            # Same name, same bytes: replacing a copy already there loses nothing.
-            old.replace(new)
-            moved += 1
-        if not back:
-            for second in first.iterdir():
-                if _FOLDER.fullmatch(second.name) and second.is_dir():
-                    with contextlib.suppress(OSError):  # kept while anything else is in it
-                        second.rmdir()
-    return moved
-
-
-def _disk_moves(storage: FileSystemStorage, first: Path, *, back: bool) -> list[tuple[Path, Path]]:
-    if back:
-        return [
-            (item, Path(storage.path(blob_storage_name_before(item.name))))
-            for item in first.iterdir()
-            if _ours(item.name, first.name) and item.is_file()
-        ]
-    return [
-        (item, first / item.name)
-        for second in first.iterdir()
-        if _FOLDER.fullmatch(second.name) and second.is_dir()
-        for item in second.iterdir()
-        if _ours(item.name, first.name + second.name) and item.is_file()
-    ]
-
-
-def _storage_rename(storage: Storage, *, back: bool) -> int:
-    """The same through the storage API (S3 and the like): copy, then delete the old name.
-
-    A bucket answers each request in tens of milliseconds, so several blobs move at once."""
-    moved = 0
-    folders, _files = storage.listdir("")
-    with ThreadPoolExecutor(max_workers=RENAME_THREADS, thread_name_prefix="blobs") as pool:
-        for first in sorted(folders):
-            if _FOLDER.fullmatch(first):
-                moves = _storage_moves(storage, first, back=back)
-                moved += sum(pool.map(lambda move: _storage_move(storage, *move), moves))
-    return moved
-
-
-def _storage_moves(storage: Storage, first: str, *, back: bool) -> list[tuple[str, str]]:
+def _moves(storage: Storage, first: str, *, back: bool) -> list[tuple[str, str]]:
+    """(old name, new name) of the blobs under the folder `first`."""
     subfolders, files = storage.listdir(first)
     if back:
         return [
@@ -269,7 +235,23 @@ def _storage_moves(storage: Storage, first: str, *, back: bool) -> list[tuple[st
     ]
 
 
+def _disk_move(storage: Storage, old: str, new: str) -> int:
+    target = Path(storage.path(new))
+    _folders_make(cast(FileSystemStorage, storage), target.parent)
+    # Same name, same bytes: replacing a copy already there loses nothing.
+    Path(storage.path(old)).replace(target)
+    return 1
+
+
+def _folders_drop_empty(first: Path) -> None:
+    for second in first.iterdir():
+        if _FOLDER.fullmatch(second.name) and second.is_dir():
+            with contextlib.suppress(OSError):  # kept while anything else is in it
+                second.rmdir()
+
+
 def _storage_move(storage: Storage, old: str, new: str) -> int:
+    """Through the storage API (S3 and the like): copy, then delete the old name."""
     if not storage.exists(new):
         with storage.open(old, "rb") as handle:
             saved = storage.save(new, handle)

@@ -100,7 +100,6 @@ def test_threads_of_one_process_take_turns_in_their_transactions(database: Path)
 CHILD = """
 import sys
 from layan.core.sqlite.base import WriterTurn
-from layan.core.tests.sqlite_files import sqlite_wrapper
 turn = WriterTurn(sys.argv[1])
 print(turn.take(timeout=float(sys.argv[2])), flush=True)
 if sys.argv[3] == "die":
@@ -134,7 +133,6 @@ FORKED = """
 import os, sys, time
 from layan.core.sqlite import base
 from layan.core.sqlite.base import WriterTurn
-from layan.core.tests.sqlite_files import sqlite_wrapper
 turn = WriterTurn(sys.argv[1])
 turn._file()  # opened before the fork, as in a web server that loads the app first
 reader, writer = os.pipe()
