@@ -176,9 +176,12 @@ SMOKE: dict[str, tuple[list[str], str, set[str]]] = {
         {"append_entries_per_s", "bulk_write_entries_per_s", "verify_ok", "verify_entries_per_s"},
     ),
     "ingest_bench": (
-        ["--count", "30"],  # --corpus is added per test
+        ["--count", "30", "--runs", "2"],  # --corpus is added per test
         "ingest",
-        {"corpus_messages", "messages", "messages_per_s", "failed", "replies_threaded_pct"},
+        {
+            *("corpus_messages", "messages", "messages_per_s", "failed", "replies_threaded_pct"),
+            *("runs", "messages_per_s_runs", "user_s_runs", "system_s_runs"),
+        },
     ),
     "dataset": (
         ["--tickets", "100", "--verify"],
@@ -236,6 +239,8 @@ def test_benchmark_prints_one_json_line(name: str, tmp_path: Path) -> None:
     if name == "ingest_bench":
         assert figures["messages"] == figures["corpus_messages"] == 30
         assert figures["failed"] == 0
+        assert figures["runs"] == len(figures["messages_per_s_runs"]) == 2
+        assert all(seconds > 0 for seconds in figures["user_s_runs"])
     if name in ("dataset", "logbook_bench"):
         assert figures["verify_ok"] is True
 
