@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from layan.channels.email.parse import parse_email
 from layan.channels.types import InboundMessage, ParseFailure
+from layan.core.pickling import pickled_by_fields
 from layan.insight.analysis import Analysis, analyze
 
 logger = logging.getLogger(__name__)
@@ -26,6 +27,7 @@ logger = logging.getLogger(__name__)
 POOL_AFTER = 400  # messages read before the pool starts
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Prepared:
     message: InboundMessage | ParseFailure

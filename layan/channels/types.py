@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from layan.core.pickling import pickled_by_fields
+
 
 class Channel(StrEnum):
     EMAIL = "email"
@@ -42,6 +44,7 @@ class AutoKind(StrEnum):
     AUTO_GENERATED = "auto_generated"  # Auto-Submitted: auto-generated and similar
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Attachment:
     filename: str  # normalised: no path, no control characters; never empty
@@ -59,12 +62,14 @@ class Attachment:
         return len(self.payload)
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Address:
     address: str  # normalised (e-mail lower-cased, phone in E.164, chat ids as given)
     name: str = ""
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class InboundMessage:
     """One message as a channel delivered it, already parsed; nothing here is trusted."""
@@ -100,6 +105,7 @@ class InboundMessage:
         return self.auto != AutoKind.NONE
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class ParseFailure:
     """A payload that could not be turned into a message at all; kept raw and flagged."""

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from layan.core.pickling import pickled_by_fields
 from layan.insight.abuse import ABUSIVE, NOT_ABUSIVE, detect_abuse
 from layan.insight.corpus import ANGER, NO_ANGER, TASKS
 from layan.insight.language import INDONESIAN, detect_language
@@ -23,6 +24,7 @@ MODELS_DIR = Path(__file__).resolve().parent / "models"
 _PUNCTUATION = frozenset("!?.,;:")
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Prediction:
     """One task's answer: the label, a score per label, and the words behind it if any."""
@@ -47,6 +49,7 @@ class Prediction:
         return data
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Analysis:
     """Everything Layan reads from one message."""
