@@ -33,15 +33,21 @@ _JUNK_NAMES = {"thumbs.db", "desktop.ini", "icon\r"}
 _MAIL_SUFFIXES = {".eml", ".msg", ".mbox", ".mbx"}
 
 
-def iter_messages(path: str | os.PathLike[str]) -> Iterator[tuple[str, bytes]]:
-    """Yield the messages of an mbox file, a Maildir or a folder tree of message files."""
+def iter_messages(
+    path: str | os.PathLike[str], *, head: int | None = None
+) -> Iterator[tuple[str, bytes]]:
+    """Yield the messages of an mbox file, a Maildir or a folder tree of message files.
+
+    With `head`, a message kept in a file of its own is read only up to its first `head`
+    bytes (enough to sort by date); an mbox's messages are read whole, as finding them does.
+    """
     root = Path(path)
     if root.is_file():
-        yield from _iter_file(root)
+        yield from _iter_file(root, head)
     elif _is_maildir(root):
-        yield from iter_maildir(root)
+        yield from iter_maildir(root, head=head)
     else:
-        yield from iter_folder(root)
+        yield from iter_folder(root, head=head)
 
 
 def iter_mbox(
@@ -95,8 +101,11 @@ def _mbox_message(
         yield label, raw
 
 
-def iter_maildir(path: str | os.PathLike[str]) -> Iterator[tuple[str, bytes]]:
-    """Yield the messages in `cur/` and `new/` of a Maildir, in file-name order."""
+def iter_maildir(
+    path: str | os.PathLike[str], *, head: int | None = None
+) -> Iterator[tuple[str, bytes]]:
+    """Yield the messages in `cur/` and `new/` of a Maildir, in file-name order (each up to
+    its first `head` bytes, when given)."""
     root = Path(path)
     for folder in ("cur", "new"):
         directory = root / folder
@@ -104,30 +113,48 @@ def iter_maildir(path: str | os.PathLike[str]) -> Iterator[tuple[str, bytes]]:
             continue
         for entry in sorted(os.scandir(directory), key=lambda item: item.name):
             if entry.is_file() and not entry.name.startswith("."):
-                yield str(Path(entry.path)), Path(entry.path).read_bytes()
+                file = Path(entry.path)
+                with file.open("rb") as handle:
+                    raw = handle.read() if head is None else handle.read(head)
+                yield str(file), raw
 
 
-def iter_folder(path: str | os.PathLike[str]) -> Iterator[tuple[str, bytes]]:
-    """Yield every message file (or mbox) below `path`, whatever the file names are."""
+def iter_folder(
+    path: str | os.PathLike[str], *, head: int | None = None
+) -> Iterator[tuple[str, bytes]]:
+    """Yield every message file (or mbox) below `path`, whatever the file names are (each
+    file's message up to its first `head` bytes, when given)."""
     for directory, subdirectories, files in os.walk(path):
         here = Path(directory)
         if _is_maildir(here):
-            yield from iter_maildir(here)
+            yield from iter_maildir(here, head=head)
             subdirectories[:] = [d for d in subdirectories if d not in ("cur", "new", "tmp")]
         subdirectories[:] = sorted(d for d in subdirectories if not d.startswith("."))
         for name in sorted(files):
             if name.startswith(".") or name.lower() in _JUNK_NAMES:
                 continue
-            yield from _iter_file(here / name)
+            yield from _iter_file(here / name, head)
 
 
-def _iter_file(file: Path) -> Iterator[tuple[str, bytes]]:
+def _iter_file(file: Path, head: int | None = None) -> Iterator[tuple[str, bytes]]:
+    """An mbox's messages, or the file as one message if it looks like one: opened once."""
     with file.open("rb") as handle:
-        head = handle.read(_SNIFF_BYTES)
-    if head.startswith(b"From ") and _FROM_LINE.match(head.split(b"\n", 1)[0]):
+        start = handle.read(_SNIFF_BYTES)
+        mbox = start.startswith(b"From ") and bool(_FROM_LINE.match(start.split(b"\n", 1)[0]))
+        if mbox:
+            raw = b""
+        elif file.suffix.lower() in _MAIL_SUFFIXES or looks_like_mail(start):
+            if head is not None and head <= len(start):
+                raw = start[:head]
+            else:
+                rest = handle.read() if head is None else handle.read(head - len(start))
+                raw = start + rest if rest else start
+        else:
+            return
+    if mbox:
         yield from iter_mbox(file)
-    elif file.suffix.lower() in _MAIL_SUFFIXES or looks_like_mail(head):
-        yield str(file), file.read_bytes()
+    else:
+        yield str(file), raw
 
 
 def looks_like_mail(head: bytes) -> bool:

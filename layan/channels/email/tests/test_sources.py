@@ -124,3 +124,31 @@ def test_read_message_finds_each_message_again(tmp_path) -> None:  # type: ignor
     assert len(seen) == 3
     for label, raw in seen:
         assert read_message(label) == raw
+
+
+def test_heads_only_read_a_file_message_up_to_the_size_asked(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """With `head`, a message in a file of its own is cut after that many bytes, whatever
+    the sniffing read first; an mbox's messages stay whole; non-mail is still skipped."""
+    large = b"From: a@b.co\nSubject: besar\nDate: Mon, 1 Jan 2024 10:00:00 +0700\n\n"
+    large += b"isi pesan yang panjang\n" * 2_000  # about 46 KB, over the 8 KB sniffed first
+    (tmp_path / "besar.eml").write_bytes(large)
+    (tmp_path / "kecil").write_bytes(ONE)
+    (tmp_path / "arsip.mbox").write_bytes(MBOX)
+    (tmp_path / "notes.txt").write_text("Shopping list: eggs\nmilk\n")
+    whole = dict(iter_messages(tmp_path))
+    assert whole[str(tmp_path / "besar.eml")] == large
+    for head in (100, 10_000, 1_000_000):
+        cut = dict(iter_messages(tmp_path, head=head))
+        assert cut.keys() == whole.keys()
+        assert cut[str(tmp_path / "besar.eml")] == large[:head]
+        assert cut[str(tmp_path / "kecil")] == ONE[:head]
+        assert [cut[label] for label in cut if "#" in label] == [ONE, TWO]
+
+
+def test_heads_of_a_maildir(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    for folder in ("cur", "new", "tmp"):
+        (tmp_path / folder).mkdir()
+    (tmp_path / "cur" / "1.a:2,S").write_bytes(ONE)
+    (tmp_path / "new" / "2.b").write_bytes(TWO)
+    assert [raw for _, raw in iter_messages(tmp_path, head=12)] == [ONE[:12], TWO[:12]]
+    assert [raw for _, raw in iter_maildir(tmp_path)] == [ONE, TWO]

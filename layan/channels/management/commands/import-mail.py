@@ -176,7 +176,7 @@ def _in_date_order(path: Path, *, window: int) -> Iterator[tuple[str, bytes]]:
         yield from iter_messages(path)
         return
     batch: list[tuple[float, int, str]] = []
-    for position, (label, raw) in enumerate(iter_messages(path)):
+    for position, (label, raw) in enumerate(iter_messages(path, head=HEAD_BYTES)):
         batch.append((_sent_timestamp(raw), position, label))
         if len(batch) >= window:
             yield from _replay(batch)
@@ -189,6 +189,8 @@ def _replay(batch: list[tuple[float, int, str]]) -> Iterator[tuple[str, bytes]]:
         yield label, read_message(label)
 
 
+# How much of a message the date sort reads: its header block, unless that is larger still.
+HEAD_BYTES = 65536
 # The Date header (any case) with its folded continuation lines, in the head of a message.
 _DATE = re.compile(rb"^date:[ \t]*(.*(?:\r?\n[ \t].*)*)", re.IGNORECASE | re.MULTILINE)
 
@@ -196,7 +198,7 @@ _DATE = re.compile(rb"^date:[ \t]*(.*(?:\r?\n[ \t].*)*)", re.IGNORECASE | re.MUL
 def _sent_timestamp(raw: bytes) -> float:
     """The message's Date as a timestamp (inf when it has none or it cannot be read). Only the
     head is searched, and only for that header: this runs for every message of an archive."""
-    head = raw[:65536].split(b"\n\n", 1)[0].split(b"\r\n\r\n", 1)[0]
+    head = raw[:HEAD_BYTES].split(b"\n\n", 1)[0].split(b"\r\n\r\n", 1)[0]
     found = _DATE.search(head)
     if found is None:
         return math.inf
