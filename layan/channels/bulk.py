@@ -755,9 +755,46 @@ def _update_rows(model: type[Model], fields: list[str], rows: list[Any]) -> None
 
 def _related_keys(rows: Sequence[Model]) -> None:
     """Copy onto each row the keys of related rows saved after it was built (the entry of a
-    tone or of a record), as `save` and `bulk_create` do."""
+    tone or of a record), as `save` and `bulk_create` do.
+
+    Django's own step (`_prepare_related_fields_for_save`) walks every field of every row. A
+    relation to a saved row's primary key, the import's only kind, is settled here from the
+    row's cache; any other case (an unsaved related row, a key that no longer matches) is
+    left to Django's step, which raises or forgets the cached row as it always does."""
+    if not rows:
+        return
+    meta = rows[0]._meta
+    relations = [
+        cast(models.ForeignObject[Any, Any], field)
+        for field in meta.concrete_fields
+        if field.is_relation
+    ]
+    plain = all(field.target_field.primary_key for field in relations) and not any(
+        field.is_relation for field in meta.private_fields
+    )
+    keys = [(field.cache_name, field.attname, field.empty_values) for field in relations]
     for row in rows:
-        row._prepare_related_fields_for_save(operation_name="bulk_create")  # type: ignore[attr-defined]
+        if not (plain and _keys_copied(row, keys)):
+            row._prepare_related_fields_for_save(operation_name="bulk_create")  # type: ignore[attr-defined]
+
+
+def _keys_copied(row: Model, keys: list[tuple[str, str, Sequence[Any]]]) -> bool:
+    """Copy the keys of `row`'s cached related rows onto it; False when one needs Django's
+    step: its row is unsaved, or `row` holds another key for it."""
+    cache, values = row._state.fields_cache, row.__dict__
+    for name, attname, empty in keys:
+        related = cache.get(name)
+        if related is None:
+            continue
+        key = related.pk
+        if key is None:
+            return False
+        held = values.get(attname)
+        if held in empty:
+            values[attname] = key
+        elif held != key:
+            return False
+    return True
 
 
 def _sender_key(message: Message) -> tuple[str, str] | None:

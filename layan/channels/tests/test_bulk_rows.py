@@ -11,7 +11,7 @@ from django.db import connection
 from django.db.models import Model
 from django.utils.translation import gettext_lazy
 
-from layan.channels.bulk import _create_rows, _insert_rows, _preparer
+from layan.channels.bulk import _create_rows, _insert_rows, _preparer, _related_keys
 from layan.channels.models import InboundRecord, Outcome
 from layan.core.models import Blob
 from layan.customers.models import Contact, Customer, CustomerForm, Identity, Membership
@@ -44,6 +44,50 @@ def test_related_rows_take_the_keys_given_after_they_were_built() -> None:
     _create_rows(Customer, [customer])
     _insert_rows(Membership, [membership])
     assert Membership.objects.filter(contact=contact, customer=customer, is_primary=True).exists()
+
+
+def test_keys_are_copied_as_django_copies_them() -> None:
+    """The import's own step leaves every row as Django's `_prepare_related_fields_for_save`
+    does: keys of rows saved since are copied, keys already there stay, nothing else moves."""
+    chain = Chain.objects.create(label="1", head_seq=0, head_hash="0" * 64)
+    blob = Blob(sha256="ab" * 32, size=3)  # a key set by hand, not by the database
+    saved_contact = Contact.objects.create(name="Sudah Ada")
+
+    def rows() -> list[Entry]:
+        later = Contact(name="Baru")
+        built = [
+            Entry(chain=chain, actor_contact=later, raw=blob, seq=1, prev_hash="", body_hash="a"),
+            Entry(chain=chain, actor_contact=saved_contact, raw=None, seq=2, body_hash="b"),
+            Entry(chain_id=chain.pk, seq=3, body_hash="c"),  # a key given, no row cached
+        ]
+        later.pk = 4242  # "saved" after the entries were built
+        return built
+
+    ours, django = rows(), rows()
+    _related_keys(ours)
+    for row in django:
+        row._prepare_related_fields_for_save(operation_name="bulk_create")
+    for mine, theirs in zip(ours, django, strict=True):
+        assert (mine.chain_id, mine.actor_contact_id, mine.raw_id) == (
+            theirs.chain_id,
+            theirs.actor_contact_id,
+            theirs.raw_id,
+        )
+        assert mine._state.fields_cache.keys() == theirs._state.fields_cache.keys()
+    assert ours[0].actor_contact_id == 4242 and ours[0].raw_id == "ab" * 32
+
+
+def test_an_unsaved_related_row_is_refused_and_a_changed_key_forgets_the_cached_row() -> None:
+    contact = Contact(name="Belum Disimpan")
+    membership = Membership(contact=contact, customer=Customer.objects.create(name="C"))
+    with pytest.raises(ValueError, match="unsaved related object 'contact'"):
+        _related_keys([membership])
+    saved = Contact.objects.create(name="Lain")
+    moved = Membership(contact=saved, customer=membership.customer)
+    moved.contact_id = saved.pk + 1000  # the key was changed by hand after the row was set
+    _related_keys([moved])
+    assert moved.contact_id == saved.pk + 1000
+    assert "contact" not in moved._state.fields_cache
 
 
 def test_nothing_to_write_writes_nothing(django_assert_num_queries) -> None:
