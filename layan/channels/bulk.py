@@ -697,12 +697,18 @@ def _preparer(field: Field[Any, Any], *, update: bool = False) -> _Preparer:
         if not update and (target.auto_now or target.auto_now_add):
             return full  # a new row's time is stamped when it is written
         moment = connection.ops.adapt_datetimefield_value
+        # The same instants recur in a flush (its own time is on every row): each is adapted
+        # once. Equal aware times are the same instant, which adapts to the same value.
+        adapted: dict[datetime, Any] = {}
 
         def aware(row: Model) -> Any:
             value = getattr(row, attname)
-            if value is None or (type(value) is datetime and value.tzinfo is not None):
-                return moment(value)
-            return full(row)
+            if type(value) is datetime and value.tzinfo is not None:
+                known = adapted.get(value)
+                if known is None:
+                    known = adapted[value] = moment(value)
+                return known
+            return moment(value) if value is None else full(row)
 
         return aware
     if kind in _TEXT_FIELDS:
