@@ -65,7 +65,9 @@ class InboundRecord(models.Model):
     """
 
     channel = models.CharField(max_length=20)
-    mailbox = models.ForeignKey(Mailbox, null=True, blank=True, on_delete=models.SET_NULL)
+    mailbox = models.ForeignKey(  # indexed by inbound_unflagged
+        Mailbox, null=True, blank=True, on_delete=models.SET_NULL, db_index=False
+    )
     uidvalidity = models.PositiveBigIntegerField(null=True, blank=True)
     uid = models.PositiveBigIntegerField(null=True, blank=True)
     external_id = models.CharField(max_length=255, blank=True)
@@ -154,7 +156,9 @@ class TicketLink(models.Model):
         POSSIBLY_RELATED = "possibly_related", _("Possibly related")
         FOLLOW_UP = "follow_up", _("Follow-up of a closed ticket")
 
-    ticket = models.ForeignKey("tickets.Ticket", on_delete=models.CASCADE, related_name="links")
+    ticket = models.ForeignKey(  # indexed by ticket_link_once
+        "tickets.Ticket", on_delete=models.CASCADE, related_name="links", db_index=False
+    )
     other = models.ForeignKey("tickets.Ticket", on_delete=models.CASCADE, related_name="+")
     reason = models.CharField(max_length=20, choices=Reason.choices)
     created_at = models.DateTimeField()

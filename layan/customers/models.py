@@ -95,13 +95,14 @@ class Customer(TemperamentFields):
     revenue_tier = models.CharField(
         _("revenue tier"), max_length=20, choices=RevenueTier.choices, default=RevenueTier.SMALL
     )
-    account_manager = models.ForeignKey(
+    account_manager = models.ForeignKey(  # indexed by customer_am_name
         settings.AUTH_USER_MODEL,
         verbose_name=_("account manager"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="portfolio",
+        db_index=False,
     )
     industry = models.CharField(_("industry"), max_length=120, blank=True)
     city = models.CharField(_("city"), max_length=120, blank=True)
@@ -201,8 +202,13 @@ class Membership(models.Model):
     """A contact's place at a customer; a contact's primary membership picks the customer of
     new tickets they open."""
 
-    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="memberships")
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="memberships")
+    # Indexed by membership_unique (contact first) and membership_customer (customer first).
+    contact = models.ForeignKey(
+        Contact, on_delete=models.CASCADE, related_name="memberships", db_index=False
+    )
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="memberships", db_index=False
+    )
     role = models.CharField(
         _("role"),
         max_length=20,

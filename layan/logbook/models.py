@@ -54,7 +54,10 @@ class Entry(models.Model):
     erase content and salt while the chain still verifies.
     """
 
-    chain = models.ForeignKey(Chain, on_delete=models.PROTECT, related_name="entries")
+    # Lookups by chain use the (chain, seq) unique index: no index of its own.
+    chain = models.ForeignKey(
+        Chain, on_delete=models.PROTECT, related_name="entries", db_index=False
+    )
     seq = models.PositiveBigIntegerField()
     prev_hash = models.CharField(max_length=64)
     body_hash = models.CharField(max_length=64, unique=True)
@@ -65,8 +68,13 @@ class Entry(models.Model):
     actor_user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    actor_contact = models.ForeignKey(
-        "customers.Contact", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    actor_contact = models.ForeignKey(  # indexed by entry_contact_time
+        "customers.Contact",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     occurred_at = models.DateTimeField()
     recorded_at = models.DateTimeField()
@@ -102,7 +110,9 @@ class Entry(models.Model):
 
 
 class EntryAttachment(models.Model):
-    entry = models.ForeignKey(Entry, on_delete=models.PROTECT, related_name="attachments")
+    entry = models.ForeignKey(  # indexed by attachment_position
+        Entry, on_delete=models.PROTECT, related_name="attachments", db_index=False
+    )
     position = models.PositiveSmallIntegerField()
     blob = models.ForeignKey(Blob, on_delete=models.PROTECT, related_name="+")
     filename = models.CharField(max_length=255)
@@ -161,7 +171,9 @@ class CheckpointHead(models.Model):
     """
 
     checkpoint = models.ForeignKey(Checkpoint, on_delete=models.PROTECT, related_name="heads")
-    chain = models.ForeignKey(Chain, on_delete=models.PROTECT, related_name="+")
+    chain = models.ForeignKey(  # indexed by checkpoint_head_once
+        Chain, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     seq = models.PositiveBigIntegerField()
     head = models.CharField(max_length=64)
 
