@@ -189,7 +189,7 @@ def _replay(batch: list[tuple[float, int, str]]) -> Iterator[tuple[str, bytes]]:
         yield label, read_message(label)
 
 
-# How much of a message the date sort reads: its header block, unless that is larger still.
+# How much of a message the date sort reads: the header block of all but freak messages.
 HEAD_BYTES = 65536
 # The Date header (any case) with its folded continuation lines, in the head of a message.
 _DATE = re.compile(rb"^date:[ \t]*(.*(?:\r?\n[ \t].*)*)", re.IGNORECASE | re.MULTILINE)
