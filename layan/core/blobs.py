@@ -197,7 +197,7 @@ def blobs_rename(*, back: bool = False) -> int:
     """
     storage = default_storage
     on_disk = _on_disk(storage)
-    if _on_disk(storage) and not Path(storage.location).is_dir():
+    if on_disk and not Path(cast(FileSystemStorage, storage).location).is_dir():
         return 0
     moved = 0
     with ThreadPoolExecutor(max_workers=RENAME_THREADS, thread_name_prefix="blobs") as pool:

@@ -115,7 +115,7 @@ def iter_maildir(
             if entry.is_file() and not entry.name.startswith("."):
                 file = Path(entry.path)
                 with file.open("rb") as handle:
-                    raw = handle.read() if head is None else handle.read(head)
+                    raw = handle.read(-1 if head is None else head)
                 yield str(file), raw
 
 
@@ -140,18 +140,14 @@ def _iter_file(file: Path, head: int | None = None) -> Iterator[tuple[str, bytes
     """An mbox's messages, or the file as one message if it looks like one: opened once."""
     with file.open("rb") as handle:
         start = handle.read(_SNIFF_BYTES)
-        mbox = start.startswith(b"From ") and bool(_FROM_LINE.match(start.split(b"\n", 1)[0]))
-        if mbox:
-            raw = b""
+        if start.startswith(b"From ") and _FROM_LINE.match(start.split(b"\n", 1)[0]):
+            raw = None  # an mbox: its messages are read as they are found
         elif file.suffix.lower() in _MAIL_SUFFIXES or looks_like_mail(start):
-            if head is not None and head <= len(start):
-                raw = start[:head]
-            else:
-                rest = handle.read() if head is None else handle.read(head - len(start))
-                raw = start + rest if rest else start
+            rest = handle.read(-1 if head is None else max(head - len(start), 0))
+            raw = (start + rest)[:head]
         else:
             return
-    if mbox:
+    if raw is None:
         yield from iter_mbox(file)
     else:
         yield str(file), raw
