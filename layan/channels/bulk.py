@@ -31,11 +31,8 @@ from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, cast
 
 from django.conf import settings
-from django.db import connection, models
-from django.db.models import Field, Model
 
 from layan.channels.email.fingerprint import content_fingerprint
 from layan.channels.email.threading import (
@@ -61,6 +58,7 @@ from layan.core import clock
 from layan.core.blobs import blobs_put
 from layan.core.counters import counter_take
 from layan.core.identity import InvalidIdentity, identity_normalise
+from layan.core.rows import rows_create, rows_insert, rows_update
 from layan.customers.models import Contact, Customer, CustomerForm, Identity, Membership
 from layan.customers.services import contact_name
 from layan.insight.analysis import Analysis
@@ -407,13 +405,13 @@ class BulkIntake:
             for offset, plan in enumerate(opening):
                 plan.thread.chain.label = str(first + offset)
                 plan.thread.ticket.reference = first + offset
-            _create_rows(Chain, [plan.thread.chain for plan in opening])
+            rows_create(Chain, [plan.thread.chain for plan in opening])
             for plan in opening:
                 ticket = plan.thread.ticket
                 ticket.chain = plan.thread.chain
                 ticket.requester = plan.contact
                 ticket.customer = self._customer_of(plan.contact)
-            _create_rows(Ticket, [plan.thread.ticket for plan in opening])
+            rows_create(Ticket, [plan.thread.ticket for plan in opening])
         raws = blobs_put(
             [plan.message.raw for plan in plans]
             + [a.payload for plan in plans for a in plan.message.attachments]
@@ -435,7 +433,7 @@ class BulkIntake:
             )
             for plan, raw in zip(plans, raws[: len(plans)], strict=True)
         ]
-        _create_rows(InboundRecord, records)
+        rows_create(InboundRecord, records)
         entries: list[Entry] = []
         attachments: list[EntryAttachment] = []
         tones: list[Tone] = []
@@ -498,18 +496,18 @@ class BulkIntake:
             ticket.abusive = ticket.abusive or tone.abusive
             touched[ticket.pk] = thread
             self.by_ticket[ticket.pk] = thread
-        _create_rows(Entry, entries)
-        _insert_rows(EntryAttachment, attachments)
-        _insert_rows(Tone, tones)
-        _update_rows(InboundRecord, ["entry"], records)
-        _update_rows(
+        rows_create(Entry, entries)
+        rows_insert(EntryAttachment, attachments)
+        rows_insert(Tone, tones)
+        rows_update(InboundRecord, ["entry"], records)
+        rows_update(
             Ticket,
             ["last_customer_message_at", "updated_at", "message_count", "anger", "abusive"],
             [thread.ticket for thread in touched.values()],
         )
         for thread in touched.values():
             thread.chain.updated_at = now
-        _update_rows(
+        rows_update(
             Chain, ["head_seq", "head_hash", "updated_at"], [t.chain for t in touched.values()]
         )
         for pk in touched:
@@ -521,8 +519,8 @@ class BulkIntake:
         unsaved = {id(plan.contact): plan.contact for plan in plans if plan.contact.pk is None}
         if not unsaved:
             return
-        _create_rows(Contact, list(unsaved.values()))
-        _insert_rows(
+        rows_create(Contact, list(unsaved.values()))
+        rows_insert(
             Identity,
             [
                 Identity(contact=contact, kind=key[0], value=key[1])
@@ -544,8 +542,8 @@ class BulkIntake:
             key: Customer(name=contact.name, form=CustomerForm.INDIVIDUAL)
             for key, contact in wanted.items()
         }
-        _create_rows(Customer, list(customers.values()))
-        _insert_rows(
+        rows_create(Customer, list(customers.values()))
+        rows_insert(
             Membership,
             [
                 Membership(contact=wanted[key], customer=customer, is_primary=True)
@@ -590,217 +588,6 @@ class BulkIntake:
             if found is not None:
                 self.contacts[key] = found.contact
         return outcome
-
-
-def _create_rows(model: type[Model], rows: Sequence[Model]) -> None:
-    """Insert rows and give each its key, as `bulk_create` does, with the statement built once
-    per chunk: `bulk_create` compiles every value through the query compiler, which costs an
-    import more than the database's own work. For models whose key the database assigns."""
-    if not rows:
-        return
-    key = model._meta.pk
-    assert key is not None and key.db_returning, f"{model._meta.label} does not number its rows"
-    fields, head, one = _insert_parts(model, rows)
-    # PostgreSQL takes at most 65,535 parameters a statement; SQLite says its own limit.
-    size = max(1, min(connection.ops.bulk_batch_size(fields, rows), 60_000 // len(fields)))
-    tail = f" RETURNING {connection.ops.quote_name(str(key.column))}"
-    preparers = [_preparer(field) for field in fields]
-    with connection.cursor() as cursor:
-        for start in range(0, len(rows), size):
-            chunk = rows[start : start + size]
-            values = [value for row in chunk for value in _insert_values(row, preparers)]
-            cursor.execute(head + ", ".join([one] * len(chunk)) + tail, values)
-            # Rows come back in the order they were given, as `bulk_create` relies on too.
-            for row, (pk,) in zip(chunk, cursor.fetchall(), strict=True):
-                setattr(row, key.attname, pk)
-                row._state.adding = False
-                row._state.db = connection.alias
-
-
-def _insert_rows(model: type[Model], rows: Sequence[Model]) -> None:
-    """Insert rows whose keys nobody reads back: one statement run for every row by the
-    driver, the values prepared by their fields as `bulk_create` would."""
-    if not rows:
-        return
-    fields, head, one = _insert_parts(model, rows)
-    preparers = [_preparer(field) for field in fields]
-    with connection.cursor() as cursor:
-        cursor.executemany(head + one, [_insert_values(row, preparers) for row in rows])
-
-
-def _insert_parts(
-    model: type[Model], rows: Sequence[Model]
-) -> tuple[list[Field[Any, Any]], str, str]:
-    """The columns an insert of `rows` writes (all but the key), the statement's head up to
-    VALUES, and one row's placeholders; related keys saved since are copied onto `rows`."""
-    _related_keys(rows)
-    meta = model._meta
-    quote = connection.ops.quote_name
-    fields = [field for field in meta.concrete_fields if field is not meta.pk]
-    # Table and column names come from the model, never from input.
-    head = "INSERT INTO {} ({}) VALUES ".format(  # noqa: S608
-        quote(meta.db_table), ", ".join(quote(str(field.column)) for field in fields)
-    )
-    return fields, head, "({})".format(", ".join(["%s"] * len(fields)))
-
-
-def _insert_values(row: Model, preparers: list[_Preparer]) -> list[Any]:
-    return [prepared(row) for prepared in preparers]
-
-
-# Fields whose values, of the plain types below, Django's `get_db_prep_save` hands on unchanged
-# (text of any str type; exactly `bool` or `float`) or, for integers, hands to the backend's
-# integer adapter (PostgreSQL wraps them in its sized integer types). Keys of rows the database
-# numbers go as they are. Only these exact field classes: a subclass may convert otherwise.
-_TEXT_FIELDS = (models.CharField, models.TextField, models.EmailField, models.SlugField)
-_KEY_FIELDS = (models.ForeignKey, models.OneToOneField)
-_INTEGER_FIELDS = (
-    models.IntegerField,
-    models.BigIntegerField,
-    models.SmallIntegerField,
-    models.PositiveIntegerField,
-    models.PositiveBigIntegerField,
-    models.PositiveSmallIntegerField,
-)
-_AS_THEY_ARE: dict[type[Field[Any, Any]], type] = {
-    models.AutoField: int,
-    models.BigAutoField: int,
-    models.BooleanField: bool,
-    models.FloatField: float,
-}
-
-_Preparer = Callable[[Model], Any]
-
-
-def _preparer(field: Field[Any, Any], *, update: bool = False) -> _Preparer:
-    """How `field`'s value of a row is written: as `save` writes it into a new row, or, for an
-    `update`, the value as it stands (automatic times are not stamped again).
-
-    `get_db_prep_save` goes through several layers for every value, which costs an import of
-    thousands of rows more than the database's own work. For plain text, numbers, flags, keys
-    and aware times, only its last step is taken (see `_AS_THEY_ARE`); any other value goes the
-    whole way. A test holds both equal for every field the import writes.
-    """
-    attname = field.attname
-
-    def full(row: Model) -> Any:
-        value = getattr(row, attname) if update else field.pre_save(row, add=True)
-        return field.get_db_prep_save(value, connection)
-
-    target: Field[Any, Any] | None = field
-    if isinstance(field, models.ForeignKey):  # written as the key it points at
-        target = field.target_field if type(field) in _KEY_FIELDS else None
-    if target is None:
-        return full
-    kind = type(target)
-    if isinstance(target, models.DateTimeField) and kind is models.DateTimeField:
-        if not update and (target.auto_now or target.auto_now_add):
-            return full  # a new row's time is stamped when it is written
-        moment = connection.ops.adapt_datetimefield_value
-        # The same instants recur in a flush (its own time is on every row): each is adapted
-        # once. Equal aware times are the same instant, which adapts to the same value.
-        adapted: dict[datetime, Any] = {}
-
-        def aware(row: Model) -> Any:
-            value = getattr(row, attname)
-            if type(value) is datetime and value.tzinfo is not None:
-                known = adapted.get(value)
-                if known is None:
-                    known = adapted[value] = moment(value)
-                return known
-            return moment(value) if value is None else full(row)
-
-        return aware
-    if kind in _TEXT_FIELDS:
-
-        def text(row: Model) -> Any:
-            value = getattr(row, attname)
-            return value if value is None or isinstance(value, str) else full(row)
-
-        return text
-    if kind in _INTEGER_FIELDS:
-        integer, internal = connection.ops.adapt_integerfield_value, target.get_internal_type()
-
-        def whole(row: Model) -> Any:
-            value = getattr(row, attname)
-            return integer(value, internal) if value is None or type(value) is int else full(row)
-
-        return whole
-    plain = _AS_THEY_ARE.get(kind)
-    if plain is None:
-        return full
-
-    def as_it_is(row: Model) -> Any:
-        value = getattr(row, attname)
-        return value if value is None or type(value) is plain else full(row)
-
-    return as_it_is
-
-
-def _update_rows(model: type[Model], fields: list[str], rows: list[Any]) -> None:
-    """Write `fields` of each row by its key: one statement run for every row by the driver
-    (`bulk_update` builds a CASE expression per field and row, slower than the work itself)."""
-    if not rows:
-        return
-    _related_keys(rows)
-    meta = model._meta
-    quote = connection.ops.quote_name
-    columns = [cast(Field[Any, Any], meta.get_field(name)) for name in fields]
-    assert meta.pk is not None
-    # Table and column names come from the model, never from input.
-    sql = "UPDATE {} SET {} WHERE {} = %s".format(  # noqa: S608
-        quote(meta.db_table),
-        ", ".join(f"{quote(str(column.column))} = %s" for column in columns),
-        quote(str(meta.pk.column)),
-    )
-    preparers = [_preparer(column, update=True) for column in columns]
-    values = [[prepared(row) for prepared in preparers] + [row.pk] for row in rows]
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, values)
-
-
-def _related_keys(rows: Sequence[Model]) -> None:
-    """Copy onto each row the keys of related rows saved after it was built (the entry of a
-    tone or of a record), as `save` and `bulk_create` do.
-
-    Django's own step (`_prepare_related_fields_for_save`) walks every field of every row. A
-    relation to a saved row's primary key, the import's only kind, is settled here from the
-    row's cache; any other case (an unsaved related row, a key that no longer matches) is
-    left to Django's step, which raises or forgets the cached row as it always does."""
-    if not rows:
-        return
-    meta = rows[0]._meta
-    relations = [
-        cast(models.ForeignObject[Any, Any], field)
-        for field in meta.concrete_fields
-        if field.is_relation
-    ]
-    plain = all(field.target_field.primary_key for field in relations) and not any(
-        field.is_relation for field in meta.private_fields
-    )
-    keys = [(field.cache_name, field.attname, field.empty_values) for field in relations]
-    for row in rows:
-        if not (plain and _keys_copied(row, keys)):
-            row._prepare_related_fields_for_save(operation_name="bulk_create")  # type: ignore[attr-defined]
-
-
-def _keys_copied(row: Model, keys: list[tuple[str, str, Sequence[Any]]]) -> bool:
-    """Copy the keys of `row`'s cached related rows onto it; False when one needs Django's
-    step: its row is unsaved, or `row` holds another key for it."""
-    cache, values = row._state.fields_cache, row.__dict__
-    for name, attname, empty in keys:
-        related = cache.get(name)
-        if related is None:
-            continue
-        key = related.pk
-        if key is None:
-            return False
-        held = values.get(attname)
-        if held in empty:
-            values[attname] = key
-        elif held != key:
-            return False
-    return True
 
 
 def _sender_key(message: Message) -> tuple[str, str] | None:

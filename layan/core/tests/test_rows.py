@@ -1,4 +1,4 @@
-"""The import's own row writers: keys handed back in order, values as the ORM would write them."""
+"""The row writers (`layan.core.rows`): keys handed back in order, values as `save` writes them."""
 
 from __future__ import annotations
 
@@ -11,12 +11,12 @@ from django.db import connection
 from django.db.models import Model
 from django.utils.translation import gettext_lazy
 
-from layan.channels.bulk import _create_rows, _insert_rows, _preparer, _related_keys
 from layan.channels.models import InboundRecord, Outcome
 from layan.core.models import Blob
+from layan.core.rows import related_keys_copy, row_preparer, rows_create, rows_insert
 from layan.customers.models import Contact, Customer, CustomerForm, Identity, Membership
 from layan.logbook.models import Chain, Entry, EntryAttachment
-from layan.tickets.models import Priority, Ticket, Tone
+from layan.tickets.models import Priority, StageSpell, Ticket, Tone
 
 pytestmark = pytest.mark.django_db
 
@@ -26,7 +26,7 @@ def test_created_rows_get_their_own_keys_in_order(monkeypatch, chunk: int) -> No
     monkeypatch.setattr(connection.ops, "bulk_batch_size", lambda fields, rows: chunk)
     Contact.objects.create(name="Sudah Ada")  # keys do not start at 1
     contacts = [Contact(name=f"Kontak {number}", notes="…" * number) for number in range(10)]
-    _create_rows(Contact, contacts)
+    rows_create(Contact, contacts)
 
     assert all(not contact._state.adding for contact in contacts)
     stored = dict(Contact.objects.filter(pk__in=[c.pk for c in contacts]).values_list("pk", "name"))
@@ -40,9 +40,9 @@ def test_created_rows_get_their_own_keys_in_order(monkeypatch, chunk: int) -> No
 def test_related_rows_take_the_keys_given_after_they_were_built() -> None:
     contact, customer = Contact(name="Rina"), Customer(name="Rina", form=CustomerForm.INDIVIDUAL)
     membership = Membership(contact=contact, customer=customer, is_primary=True)
-    _create_rows(Contact, [contact])
-    _create_rows(Customer, [customer])
-    _insert_rows(Membership, [membership])
+    rows_create(Contact, [contact])
+    rows_create(Customer, [customer])
+    rows_insert(Membership, [membership])
     assert Membership.objects.filter(contact=contact, customer=customer, is_primary=True).exists()
 
 
@@ -64,7 +64,7 @@ def test_keys_are_copied_as_django_copies_them() -> None:
         return built
 
     ours, django = rows(), rows()
-    _related_keys(ours)
+    related_keys_copy(ours)
     for row in django:
         row._prepare_related_fields_for_save(operation_name="bulk_create")
     for mine, theirs in zip(ours, django, strict=True):
@@ -81,19 +81,19 @@ def test_an_unsaved_related_row_is_refused_and_a_changed_key_forgets_the_cached_
     contact = Contact(name="Belum Disimpan")
     membership = Membership(contact=contact, customer=Customer.objects.create(name="C"))
     with pytest.raises(ValueError, match="unsaved related object 'contact'"):
-        _related_keys([membership])
+        related_keys_copy([membership])
     saved = Contact.objects.create(name="Lain")
     moved = Membership(contact=saved, customer=membership.customer)
     moved.contact_id = saved.pk + 1000  # the key was changed by hand after the row was set
-    _related_keys([moved])
+    related_keys_copy([moved])
     assert moved.contact_id == saved.pk + 1000
     assert "contact" not in moved._state.fields_cache
 
 
 def test_nothing_to_write_writes_nothing(django_assert_num_queries) -> None:
     with django_assert_num_queries(0):
-        _create_rows(Contact, [])
-        _insert_rows(Contact, [])
+        rows_create(Contact, [])
+        rows_insert(Contact, [])
 
 
 class _Row:
@@ -132,6 +132,7 @@ _SAMPLES: list[object] = [
     [
         Chain,
         Ticket,
+        StageSpell,
         InboundRecord,
         Entry,
         EntryAttachment,
@@ -146,14 +147,14 @@ _SAMPLES: list[object] = [
 )
 @pytest.mark.parametrize("update", [False, True], ids=["insert", "update"])
 def test_values_are_written_as_django_prepares_them(model: type[Model], update: bool) -> None:
-    """Every field of every model the import writes gives the database what `save` would, for
-    values of every kind; where Django refuses a value, so does the import."""
+    """Every field of every model written here gives the database what `save` would, for
+    values of every kind; where Django refuses a value, so do these writers."""
     checked = 0
     for field in model._meta.concrete_fields:
         stamped = getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False)
         if stamped and not update:
             continue  # a new row's time is stamped by Django's own code
-        prepare = _preparer(field, update=update)
+        prepare = row_preparer(field, update=update)
         for value in _SAMPLES:
             row = _Row(value)
             try:
