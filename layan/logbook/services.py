@@ -22,6 +22,7 @@ from django.db import transaction
 
 from layan.core import clock
 from layan.core.blobs import blob_put
+from layan.core.rows import rows_create
 from layan.logbook.bodies import entry_body
 from layan.logbook.chain import GENESIS, content_digest, entry_hash
 from layan.logbook.merkle import ChainHead, MerkleBuilder
@@ -65,7 +66,9 @@ class NewAttachment:
 
 def chain_create(*, label: str) -> Chain:
     """Open an empty chain for a new ticket."""
-    return Chain.objects.create(label=label, head_seq=0, head_hash=GENESIS)
+    chain = Chain(label=label, head_seq=0, head_hash=GENESIS)
+    rows_create(Chain, [chain])
+    return chain
 
 
 # Chains a caller holds for a run of appends (`chain_writes`), by key.
@@ -151,7 +154,7 @@ def entry_append(
             data=data,
             external_id=external_id,
         )
-        entry.save(force_insert=True)
+        rows_create(Entry, [entry])
         if stored:
             EntryAttachment.objects.bulk_create(entry_attachments(entry, stored))
         if held is None:
