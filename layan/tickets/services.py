@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from layan.core import clock
 from layan.core.counters import counter_next
 from layan.core.queueing import enqueue_with_commit
+from layan.core.rows import rows_create
 from layan.customers.models import Contact, Customer
 from layan.insight.analysis import Analysis, analyze
 from layan.knowledge.models import ChecklistItem, Fault, Stage
@@ -43,7 +44,7 @@ from layan.tickets.models import (
     Ticket,
     Tone,
 )
-from layan.tickets.tone import tone_build
+from layan.tickets.tone import tone_build, tone_marks
 
 logger = logging.getLogger(__name__)
 
@@ -164,7 +165,7 @@ def ticket_open(
     with transaction.atomic():
         reference = counter_next("ticket", start=settings.LAYAN_TICKET_REFERENCE_START)
         chain = chain_create(label=str(reference))
-        ticket = Ticket.objects.create(
+        ticket = Ticket(
             reference=reference,
             subject=subject,
             customer=customer,
@@ -179,6 +180,12 @@ def ticket_open(
             created_at=moment,
             updated_at=moment,
         )
+        if analysis is not None:
+            # What the first message marks on the ticket goes in with the ticket.
+            ticket.anger, ticket.abusive = tone_marks(analysis)
+            ticket.last_customer_message_at, ticket.message_count = moment, 1
+            ticket.updated_at = clock.now()
+        rows_create(Ticket, [ticket])
         # The chain is new: its entries go in under one head write.
         with chain_writes(chain, locked=True):
             events.ticket_opened(
@@ -191,9 +198,10 @@ def ticket_open(
                 occurred_at=moment,
             )
             if ticket.stage:
-                StageSpell.objects.create(
+                spell = StageSpell(
                     ticket=ticket, stage=ticket.stage, entered_at=moment, entered_by=actor
                 )
+                rows_create(StageSpell, [spell])
             entry = None
             if analysis is not None:
                 entry = _customer_message(
@@ -210,6 +218,7 @@ def ticket_open(
                     attachments=attachments,
                     external_id=external_id,
                     data=data,
+                    counted=True,
                 )
             if owner is not None:
                 events.owner_changed(chain=chain, actor=actor, channel=channel, old=None, new=owner)
@@ -238,7 +247,10 @@ def _customer_message(
     attachments: Sequence[NewAttachment],
     external_id: str,
     data: dict[str, Any] | None,
+    counted: bool = False,
 ) -> Entry:
+    """Store a customer's message on `ticket` with its tone. The ticket's counters and marks
+    are updated here, unless `counted`: a ticket this message opens has them from its insert."""
     extra = dict(data or {})
     if logged_by is not None:
         extra["logged_by"] = logged_by.actor
@@ -260,7 +272,9 @@ def _customer_message(
     tone = tone_build(
         entry=entry, ticket=ticket, contact=contact, text=text or subject, analysis=analysis
     )
-    tone.save(force_insert=True)
+    rows_create(Tone, [tone])
+    if counted:
+        return entry
     # The ticket shows the anger of the latest message; abusive language, once seen, stays.
     Ticket.objects.filter(pk=ticket.pk).update(
         last_customer_message_at=occurred_at,

@@ -39,6 +39,7 @@ def tone_build(
     process), if it was."""
     analysis = analysis or analyze(text)
     sentiment = analysis.sentiment.scores
+    anger, abusive = tone_marks(analysis)
     return Tone(
         entry=entry,
         ticket=ticket,
@@ -49,12 +50,17 @@ def tone_build(
         negative=sentiment.get("negative", 0.0),
         neutral=sentiment.get("neutral", 0.0),
         positive=sentiment.get("positive", 0.0),
-        anger=analysis.anger.scores.get("anger", 0.0),
-        abusive=analysis.abuse.label == "abusive",
+        anger=anger,
+        abusive=abusive,
         abuse_terms=list(analysis.abuse.terms)[:20],
         urgent=analysis.urgency.label == "urgent",
         urgency_cues=list(analysis.urgency.terms)[:20],
     )
+
+
+def tone_marks(analysis: Analysis) -> tuple[float, bool]:
+    """What a message's tone marks on its ticket: its anger, and whether it is abusive."""
+    return analysis.anger.scores.get("anger", 0.0), analysis.abuse.label == "abusive"
 
 
 def _assessed(tones: list[Tone]) -> dict[str, object]:

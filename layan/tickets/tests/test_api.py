@@ -16,7 +16,7 @@ from layan.management.commands.openapi import openapi_text
 from layan.team.models import Role, User
 from layan.team.tests.factories import TeamFactory, UserFactory
 from layan.team.tokens import token_create, token_revoke
-from layan.tickets.models import Ticket
+from layan.tickets.models import Ticket, Tone
 from layan.tickets.tests.factories import make_ticket
 
 pytestmark = pytest.mark.django_db
@@ -146,12 +146,34 @@ def test_opening_a_ticket_checks_the_requester_in_one_query(
     }
     call(client, "post", "/api/v1/tickets", headers, payload)  # the token's first use
     # Token and user, customer, requester; then the ticket's writes in one transaction
-    # (savepoint, counter, chain, ticket, two entries, tone, the ticket's and the chain's
-    # updates, release), with its follow-up task on the database queue (RQ gets it after).
+    # (savepoint, counter, chain, the ticket with its first message's marks, two entries, tone,
+    # the chain's head, release), with its follow-up task on the database queue (RQ gets it
+    # after).
     queue_write = 1 if settings.TASK_BACKEND == "db" else 0
-    with django_assert_num_queries(3 + 10 + queue_write):
+    with django_assert_num_queries(3 + 9 + queue_write):
         response = call(client, "post", "/api/v1/tickets", headers, payload)
     assert response.status_code == 201, response.content
+
+
+def test_an_opened_ticket_answers_with_its_first_message_counted(client: Client) -> None:
+    existing = make_ticket()
+    payload = {
+        "customer_id": existing.customer_id,
+        "requester_id": existing.requester_id,
+        "subject": "Kecewa sekali",
+        "text": "Saya sangat kecewa dan marah, pesanan saya rusak dan tidak ada yang membalas!",
+    }
+    response = call(
+        client, "post", "/api/v1/tickets", bearer(UserFactory(role=Role.MANAGER)), payload
+    )
+    assert response.status_code == 201, response.content
+    ticket = Ticket.objects.get(reference=response.json()["reference"])
+    tone = Tone.objects.get(ticket=ticket)
+    assert ticket.message_count == 1
+    assert ticket.last_customer_message_at == tone.occurred_at
+    assert ticket.anger == tone.anger > 0
+    assert ticket.abusive is tone.abusive
+    assert response.json()["anger"] == round(tone.anger, 3)
 
 
 def test_open_a_ticket_for_a_contact_of_another_customer_is_refused(client: Client) -> None:

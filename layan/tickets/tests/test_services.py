@@ -32,10 +32,12 @@ def test_ticket_open_gives_references_in_order_and_logs_the_first_message() -> N
     message = Entry.objects.get(chain=first.chain, kind=Kind.MESSAGE)
     assert message.direction == Direction.IN
     assert message.actor == f"contact:{first.requester_id}"
-    assert first.message_count == 0  # the object was created before the counter moved
+    # The returned ticket already counts its first message, as the stored row does.
+    assert first.message_count == 1
+    assert first.last_customer_message_at == message.occurred_at
     first.refresh_from_db()
     assert first.message_count == 1
-    assert first.last_customer_message_at is not None
+    assert first.last_customer_message_at == message.occurred_at
 
 
 def test_entries_form_a_hash_chain() -> None:
