@@ -10,7 +10,7 @@ from ninja import Router, Schema
 from ninja import Status as Answer
 from ninja.errors import HttpError
 
-from layan.customers.queries import contact_for, customer_for, member_of
+from layan.customers.queries import contact_for, customer_for, membership_for
 from layan.logbook.models import Entry
 from layan.team.auth import api_user
 from layan.team.models import Team, User
@@ -168,11 +168,12 @@ def ticket_list(
 @router.post("", response={201: TicketOut}, summary="Open a ticket for a customer")
 def ticket_create(request: HttpRequest, payload: TicketCreate) -> Answer[dict[str, Any]]:
     user = api_user(request)
-    customer = customer_for(user, payload.customer_id)
-    requester = member_of(customer, payload.requester_id)
-    if requester is None:
+    membership = membership_for(user, payload.customer_id, payload.requester_id)
+    if membership is None:
+        customer_for(user, payload.customer_id)  # 404 for a customer they may not see
         contact_for(user, payload.requester_id)  # 404 for a contact they may not see
         raise HttpError(422, "The requester does not belong to that customer.")
+    customer, requester = membership.customer, membership.contact
     team = Team.objects.filter(pk=payload.team_id).first() if payload.team_id else None
     ticket, _entry = services.ticket_open(
         actor=user,
