@@ -360,7 +360,12 @@ def ticket_reply(
     if not text and not attachments:
         raise ValidationError(_("A reply needs some text."))
     with transaction.atomic():
-        locked = Ticket.objects.select_for_update().select_related("chain").get(pk=ticket.pk)
+        # With what the outbox reads: the requester's name and the team's inbox.
+        locked = (
+            Ticket.objects.select_for_update()
+            .select_related("chain", "requester", "team")
+            .get(pk=ticket.pk)
+        )
         with chain_writes(locked.chain, locked=True):
             now = clock.now()
             entry = entry_append(

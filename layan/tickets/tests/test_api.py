@@ -10,7 +10,8 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
-from layan.customers.tests.factories import CustomerFactory
+from layan.channels.models import OutboundRecord
+from layan.customers.tests.factories import CustomerFactory, IdentityFactory
 from layan.logbook.models import Entry, Kind
 from layan.management.commands.openapi import openapi_text
 from layan.team.models import Role, User
@@ -218,6 +219,25 @@ def test_open_a_ticket_naming_what_they_may_not_see_is_404(client: Client, custo
         },
     )
     assert response.status_code == 404
+
+
+def test_a_reply_by_mail_reads_what_it_needs_in_few_queries(
+    client: Client, agent: User, ticket: Ticket, django_assert_num_queries: Any
+) -> None:
+    IdentityFactory(contact=ticket.requester, kind="email", value="siti@kopi.co.id")
+    headers = bearer(agent)
+    url = f"/api/v1/tickets/{ticket.reference}/replies"
+    call(client, "post", url, headers, {"text": "Baik Ibu, kami cek dulu."})  # token's first use
+    # Token and user, the agent's teams, the ticket; then one transaction (savepoint; the
+    # ticket locked with its chain, requester and team; the entry; the customer's address; the
+    # thread's mail ids from entries and outbox; the raw mail's blob; the outbox row, with its
+    # send task queued; the ticket's times; the chain's head; release, with the follow-up
+    # task queued), and the caller's ticket read again.
+    queue_writes = 2 if settings.TASK_BACKEND == "db" else 0
+    with django_assert_num_queries(3 + 11 + queue_writes + 1):
+        response = call(client, "post", url, headers, {"text": "Sudah kami kirim ulang, Bu."})
+    assert response.status_code == 201, response.content
+    assert OutboundRecord.objects.filter(ticket=ticket).count() == 2
 
 
 def test_reply_note_and_a_stale_patch(client: Client, agent: User, ticket: Ticket) -> None:
