@@ -22,6 +22,7 @@ from layan.tickets.queries import (
     assignable_owners,
     inbox_for,
     ticket_for,
+    ticket_key_for,
     ticket_timeline,
 )
 
@@ -201,7 +202,7 @@ def ticket_detail(request: HttpRequest, reference: int) -> dict[str, Any]:
 @router.post("/{reference}/replies", response={201: EntryOut}, summary="Reply to the customer")
 def ticket_reply(request: HttpRequest, reference: int, payload: ReplyIn) -> Answer[EntryOut]:
     user = api_user(request)
-    ticket = ticket_for(user, reference)
+    ticket = ticket_key_for(user, reference)
     try:
         entry = services.ticket_reply(
             ticket=ticket,
@@ -219,7 +220,7 @@ def ticket_reply(request: HttpRequest, reference: int, payload: ReplyIn) -> Answ
 @router.post("/{reference}/notes", response={201: EntryOut}, summary="Add an internal note")
 def ticket_note(request: HttpRequest, reference: int, payload: TextIn) -> Answer[EntryOut]:
     user = api_user(request)
-    ticket = ticket_for(user, reference)
+    ticket = ticket_key_for(user, reference)
     return Answer(
         201,
         _entry_out(

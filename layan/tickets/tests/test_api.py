@@ -288,6 +288,20 @@ def test_bad_input_is_a_clear_4xx(client: Client, agent: User, ticket: Ticket, b
     assert "detail" in response.json()
 
 
+@pytest.mark.parametrize("what", ["replies", "notes"])
+def test_writing_on_a_ticket_they_may_not_see_is_404(
+    client: Client, agent: User, what: str
+) -> None:
+    """Another team's ticket, and a reference that does not exist: both 404, nothing written."""
+    elsewhere = make_ticket(team=TeamFactory())
+    entries = Entry.objects.filter(chain=elsewhere.chain).count()
+    for reference in (elsewhere.reference, 999_999):
+        url = f"/api/v1/tickets/{reference}/{what}"
+        response = call(client, "post", url, bearer(agent), {"text": "Halo"})
+        assert response.status_code == 404, (reference, response.content)
+    assert Entry.objects.filter(chain=elsewhere.chain).count() == entries
+
+
 def test_viewers_read_but_do_not_write(client: Client) -> None:
     viewer = UserFactory(role=Role.VIEWER)
     ticket = make_ticket(team=TeamFactory(members=[viewer]))
