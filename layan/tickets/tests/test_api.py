@@ -134,17 +134,22 @@ def test_open_a_ticket_through_the_api(client: Client) -> None:
     assert message.data == {"logged_by": manager.actor}
 
 
+def opening(existing: Ticket, subject: str, text: str) -> dict[str, Any]:
+    """A new ticket's body for the customer and requester of `existing`."""
+    return {
+        "customer_id": existing.customer_id,
+        "requester_id": existing.requester_id,
+        "subject": subject,
+        "text": text,
+    }
+
+
 def test_opening_a_ticket_checks_the_requester_in_one_query(
     client: Client, django_assert_num_queries: Any
 ) -> None:
     headers = bearer(UserFactory(role=Role.MANAGER))
     existing = make_ticket()
-    payload = {
-        "customer_id": existing.customer_id,
-        "requester_id": existing.requester_id,
-        "subject": "Dari sistem ERP",
-        "text": "Pesanan 1042 dibatalkan pelanggan.",
-    }
+    payload = opening(existing, "Dari sistem ERP", "Pesanan 1042 dibatalkan pelanggan.")
     call(client, "post", "/api/v1/tickets", headers, payload)  # the token's first use
     # Token and user; the requester's membership with customer and contact; then the
     # ticket's writes in one transaction (savepoint, counter, chain, the ticket with its first
@@ -158,12 +163,8 @@ def test_opening_a_ticket_checks_the_requester_in_one_query(
 
 def test_an_opened_ticket_answers_with_its_first_message_counted(client: Client) -> None:
     existing = make_ticket()
-    payload = {
-        "customer_id": existing.customer_id,
-        "requester_id": existing.requester_id,
-        "subject": "Kecewa sekali",
-        "text": "Saya sangat kecewa dan marah, pesanan saya rusak dan tidak ada yang membalas!",
-    }
+    text = "Saya sangat kecewa dan marah, pesanan saya rusak dan tidak ada yang membalas!"
+    payload = opening(existing, "Kecewa sekali", text)
     response = call(
         client, "post", "/api/v1/tickets", bearer(UserFactory(role=Role.MANAGER)), payload
     )
