@@ -68,7 +68,7 @@ def ticket_for(user: User, reference: int | str) -> Ticket:
 def ticket_key_for(user: User, reference: int | str) -> Ticket:
     """The same check as `ticket_for`, with only the ticket's key and reference read: for a
     write whose service locks the ticket and reads it whole itself (a reply, a note), so that
-    the row and its five related rows are not read and built twice."""
+    the row and its six related rows are not read and built twice."""
     return _visible(tickets_for(user).only("pk", "reference"), reference)
 
 
