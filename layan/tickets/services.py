@@ -360,9 +360,10 @@ def ticket_reply(
     if not text and not attachments:
         raise ValidationError(_("A reply needs some text."))
     with transaction.atomic():
-        # With what the outbox reads: the requester's name and the team's inbox.
+        # With what the outbox reads: the requester's name and the team's inbox. Only the
+        # ticket and its chain are locked (PostgreSQL locks no row of an outer join's side).
         locked = (
-            Ticket.objects.select_for_update()
+            Ticket.objects.select_for_update(of=("self", "chain"))
             .select_related("chain", "requester", "team")
             .get(pk=ticket.pk)
         )
