@@ -218,7 +218,6 @@ def ticket_open(
                     attachments=attachments,
                     external_id=external_id,
                     data=data,
-                    counted=True,
                 )
             if owner is not None:
                 events.owner_changed(chain=chain, actor=actor, channel=channel, old=None, new=owner)
@@ -247,10 +246,9 @@ def _customer_message(
     attachments: Sequence[NewAttachment],
     external_id: str,
     data: dict[str, Any] | None,
-    counted: bool = False,
 ) -> Entry:
-    """Store a customer's message on `ticket` with its tone. The ticket's counters and marks
-    are updated here, unless `counted`: a ticket this message opens has them from its insert."""
+    """Store a customer's message on `ticket` with its tone; the caller marks the ticket
+    (`tone_marks`): in its insert for the message that opens it, by an update after that."""
     extra = dict(data or {})
     if logged_by is not None:
         extra["logged_by"] = logged_by.actor
@@ -273,16 +271,6 @@ def _customer_message(
         entry=entry, ticket=ticket, contact=contact, text=text or subject, analysis=analysis
     )
     rows_create(Tone, [tone])
-    if counted:
-        return entry
-    # The ticket shows the anger of the latest message; abusive language, once seen, stays.
-    Ticket.objects.filter(pk=ticket.pk).update(
-        last_customer_message_at=occurred_at,
-        updated_at=clock.now(),
-        message_count=F("message_count") + 1,
-        anger=tone.anger,
-        **({"abusive": True} if tone.abusive else {}),
-    )
     return entry
 
 
@@ -308,6 +296,7 @@ def ticket_message_add(
     """
     _require_writer(logged_by)
     analysis = analyze(text or subject)  # before the transaction, as in `ticket_open`
+    occurred_at = occurred_at or clock.now()
     with transaction.atomic():
         locked = Ticket.objects.select_for_update().select_related("chain").get(pk=ticket.pk)
         with chain_writes(locked.chain, locked=True):
@@ -320,11 +309,21 @@ def ticket_message_add(
                 text=text,
                 html=html,
                 channel=channel,
-                occurred_at=occurred_at or clock.now(),
+                occurred_at=occurred_at,
                 raw=raw,
                 attachments=attachments,
                 external_id=external_id,
                 data=data,
+            )
+            # The ticket shows the anger of the latest message; abusive language, once seen,
+            # stays.
+            anger, abusive = tone_marks(analysis)
+            Ticket.objects.filter(pk=locked.pk).update(
+                last_customer_message_at=occurred_at,
+                updated_at=clock.now(),
+                message_count=F("message_count") + 1,
+                anger=anger,
+                **({"abusive": True} if abusive else {}),
             )
             if reopen and locked.status not in (Status.OPEN, Status.CLOSED):
                 # A customer's word puts the ball back in our court, and reopens a resolved ticket.
