@@ -60,7 +60,7 @@ def rows_insert(model: type[Model], rows: Sequence[Model]) -> None:
 
 def _insert_parts(
     model: type[Model], rows: Sequence[Model]
-) -> tuple[list[Field[Any, Any]], str, str]:
+) -> tuple[tuple[Field[Any, Any], ...], str, str]:
     """The columns an insert of `rows` writes (all but the key), the statement's head up to
     VALUES, and one row's placeholders; related keys saved since are copied onto `rows`."""
     related_keys_copy(rows)
@@ -68,11 +68,14 @@ def _insert_parts(
 
 
 @cache
-def _insert_statement(model: type[Model], vendor: str) -> tuple[list[Field[Any, Any]], str, str]:
-    """`_insert_parts` of `model` on `vendor`'s database, built once per process."""
+def _insert_statement(
+    model: type[Model], vendor: str
+) -> tuple[tuple[Field[Any, Any], ...], str, str]:
+    """`_insert_parts` of `model` on `vendor`'s database, built once per process (a tuple of
+    fields: every caller shares it)."""
     meta = model._meta
     quote = connection.ops.quote_name
-    fields = [field for field in meta.concrete_fields if field is not meta.pk]
+    fields = tuple(field for field in meta.concrete_fields if field is not meta.pk)
     # Table and column names come from the model, never from input.
     head = "INSERT INTO {} ({}) VALUES ".format(  # noqa: S608
         quote(meta.db_table), ", ".join(quote(str(field.column)) for field in fields)
@@ -212,7 +215,7 @@ def related_keys_copy(rows: Sequence[Model]) -> None:
 
 
 @cache
-def _relations(model: type[Model]) -> tuple[bool, list[tuple[str, str, Sequence[Any]]]]:
+def _relations(model: type[Model]) -> tuple[bool, tuple[tuple[str, str, Sequence[Any]], ...]]:
     """Whether every relation of `model` points at a primary key (and none is generic), and
     each relation's cache name, key attribute and empty values."""
     meta = model._meta
@@ -224,10 +227,12 @@ def _relations(model: type[Model]) -> tuple[bool, list[tuple[str, str, Sequence[
     plain = all(field.target_field.primary_key for field in relations) and not any(
         field.is_relation for field in meta.private_fields
     )
-    return plain, [(field.cache_name, field.attname, field.empty_values) for field in relations]
+    return plain, tuple(
+        (field.cache_name, field.attname, field.empty_values) for field in relations
+    )
 
 
-def _keys_copied(row: Model, keys: list[tuple[str, str, Sequence[Any]]]) -> bool:
+def _keys_copied(row: Model, keys: Sequence[tuple[str, str, Sequence[Any]]]) -> bool:
     """Copy the keys of `row`'s cached related rows onto it; False when one needs Django's
     step: its row is unsaved, or `row` holds another key for it."""
     cache, values = row._state.fields_cache, row.__dict__
