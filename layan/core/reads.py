@@ -1,0 +1,167 @@
+"""Reads built once: the busiest requests' lookups compiled to SQL once per connection, then
+run with each request's values.
+
+Building a query through the ORM (a queryset, its filters, `select_related`, the compiler)
+costs more than the database's work for a lookup by key: the API's token and membership
+reads took nearly a third of a ticket opening. A `PreparedRead` builds its queryset once
+with stand-in values, finds where those values land among the statement's parameters, and
+from then on runs the statement with the real values, turning rows into instances the way
+the ORM does (the same columns, converters and `select_related` objects).
+
+The queryset must take its values only as filter values: the build runs with the database
+closed to it, so a build that reads anything (and would bake that into the statement) fails
+at once rather than answering wrongly, and a value must land in the parameters as given (an
+exact match on a key or text; a value the lookup changes, as `icontains` does, fails the
+build). The structure of the query may depend on a few labelled cases (`variant`), built once
+each; a case may leave a value out.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import ImproperlyConfigured
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models import Model, QuerySet
+from django.db.models.query import get_related_populators
+
+# Stand-ins no constant of a build equals: numbers near the top of a 32-bit column's range
+# (beyond it, Django compiles an exact match on such a column to "no rows"), and text that a
+# lookup would never be asked for.
+_FIRST_NUMBER = 2_147_483_000
+_KINDS = (int, str)
+
+
+@dataclass(frozen=True)
+class _Statement:
+    sql: str
+    params: tuple[Any, ...]  # the constants, with None where a value goes
+    # (position in params, value's name, the driver's wrapper the ORM puts such a value in)
+    slots: tuple[tuple[int, str, type | None], ...]
+    model: type[Model]
+    fields: tuple[str, ...]  # attnames of the model's columns, in the row's order
+    start: int
+    end: int
+    populators: tuple[Any, ...]  # Django's RelatedPopulator per select_related object
+    fetch_mode: Any
+    converters: tuple[tuple[int, tuple[Callable[..., Any], ...], Any], ...]
+
+
+class PreparedRead[M: Model]:
+    """A lookup of at most one row, built by `build(*variant, **values)` once per connection
+    and variant, and run with new values by `one`."""
+
+    def __init__(self, build: Callable[..., QuerySet[M]], **kinds: type) -> None:
+        for name, kind in kinds.items():
+            if kind not in _KINDS:
+                raise ImproperlyConfigured(f"Value {name!r} must be int or str, not {kind!r}.")
+        self._build = build
+        self._kinds = kinds
+        # One connection per thread: each thread fills its own connection's entry.
+        self._statements: weakref.WeakKeyDictionary[
+            BaseDatabaseWrapper, dict[Hashable, _Statement]
+        ] = weakref.WeakKeyDictionary()
+
+    def one(self, *variant: Hashable, using: str = DEFAULT_DB_ALIAS, **values: Any) -> M | None:
+        """Return the one row the query finds for `values`, or None; more than one is an error,
+        as `QuerySet.get` says it."""
+        if values.keys() != self._kinds.keys():
+            raise TypeError(f"Expected values {sorted(self._kinds)}, got {sorted(values)}.")
+        for name, kind in self._kinds.items():  # the ORM would convert; a statement does not
+            if type(values[name]) is not kind:
+                raise TypeError(f"{name} must be {kind.__name__}, not {values[name]!r}.")
+        connection = connections[using]
+        built = self._statements.setdefault(connection, {})
+        statement = built.get(variant)
+        if statement is None:
+            statement = built[variant] = self._compile(connection, variant)
+        params = list(statement.params)
+        for position, name, wrapper in statement.slots:
+            params[position] = values[name] if wrapper is None else wrapper(values[name])
+        with connection.cursor() as cursor:
+            cursor.execute(statement.sql, params)
+            rows = cursor.fetchmany(2)
+        if not rows:
+            return None
+        if len(rows) > 1:
+            raise statement.model.MultipleObjectsReturned(  # type: ignore[attr-defined]
+                f"More than one {statement.model._meta.object_name} for {values}."
+            )
+        return self._instance(statement, list(rows[0]), connection)
+
+    def _compile(
+        self, connection: BaseDatabaseWrapper, variant: tuple[Hashable, ...]
+    ) -> _Statement:
+        stand_ins: dict[str, Any] = {}
+        for number, (name, kind) in enumerate(self._kinds.items()):
+            stand_ins[name] = _FIRST_NUMBER + number if kind is int else f"\x00{name}:{number}\x00"
+
+        def closed(*args: Any) -> Any:
+            raise ImproperlyConfigured("A prepared read's build must not query the database.")
+
+        with connection.execute_wrapper(closed):
+            queryset = self._build(*variant, **stand_ins)[:2]
+            fetch_mode = queryset._fetch_mode  # type: ignore[attr-defined]
+            compiler = queryset.query.get_compiler(connection=connection)
+            sql, raw_params = compiler.as_sql()
+        params: list[Any] = []
+        slots: list[tuple[int, str, type | None]] = []
+        texts = [stand_in for stand_in in stand_ins.values() if isinstance(stand_in, str)]
+        for position, param in enumerate(raw_params):
+            # PostgreSQL's driver gets integers in its sized types, subclasses of int.
+            slot = next(
+                (n for n, s in stand_ins.items() if isinstance(param, type(s)) and param == s),
+                None,
+            )
+            if slot is not None:
+                params.append(None)
+                kind = type(param)
+                slots.append((position, slot, None if kind in _KINDS else kind))
+            elif isinstance(param, str) and any(text in param for text in texts):
+                raise ImproperlyConfigured(f"A lookup changes a value on its way: {sql}")
+            else:
+                params.append(param)
+        klass_info = compiler.klass_info
+        assert klass_info is not None, "a prepared read selects model rows"
+        select = compiler.select
+        chosen = klass_info["select_fields"]
+        start, end = chosen[0], chosen[-1] + 1
+        converters = compiler.get_converters([column[0] for column in select[: compiler.col_count]])
+        return _Statement(
+            sql=sql,
+            params=tuple(params),
+            slots=tuple(slots),
+            model=klass_info["model"],
+            fields=tuple(column[0].target.attname for column in select[start:end]),
+            start=start,
+            end=end,
+            populators=tuple(
+                get_related_populators(klass_info, select, connection.alias, fetch_mode)
+            ),
+            fetch_mode=fetch_mode,
+            converters=tuple(
+                (position, tuple(functions), expression)
+                for position, (functions, expression) in converters.items()
+            ),
+        )
+
+    @staticmethod
+    def _instance(statement: _Statement, row: list[Any], connection: BaseDatabaseWrapper) -> Any:
+        for position, functions, expression in statement.converters:
+            value = row[position]
+            for convert in functions:
+                value = convert(value, expression, connection)
+            row[position] = value
+        instance = statement.model.from_db(
+            connection.alias,
+            statement.fields,
+            row[statement.start : statement.end],
+            fetch_mode=statement.fetch_mode,
+        )
+        for populator in statement.populators:
+            populator.populate(row, instance)
+        return instance

@@ -1,0 +1,135 @@
+"""Reads built once (`layan.core.reads`): the same rows and objects as the ORM, one statement,
+and builds that could answer wrongly refused."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+from django.db.models import Model
+
+from layan.core.reads import PreparedRead
+from layan.customers.models import Contact, Membership
+from layan.customers.queries import customers_for, membership_for
+from layan.customers.tests.factories import CustomerFactory, MembershipFactory
+from layan.team.models import ApiToken, Role, User
+from layan.team.tests.factories import TeamFactory, UserFactory
+from layan.team.tokens import token_create
+from layan.tickets.tests.factories import make_ticket
+
+pytestmark = pytest.mark.django_db
+
+tokens_by_name = PreparedRead(
+    lambda name: ApiToken.objects.select_related("user").filter(name=name), name=str
+)
+
+
+def columns(row: Model) -> dict[str, object]:
+    return {field.attname: getattr(row, field.attname) for field in row._meta.concrete_fields}
+
+
+def test_a_read_gives_the_row_and_its_related_row_as_the_orm_does(
+    django_assert_num_queries,  # type: ignore[no-untyped-def]
+) -> None:
+    user = UserFactory(role=Role.MANAGER)
+    token, _key = token_create(user=user, name="gudang")
+    ApiToken.objects.filter(pk=token.pk).update(
+        last_used_at=datetime(2026, 3, 1, 8, 30, 15, 250, tzinfo=UTC)
+    )
+    token_create(user=UserFactory(), name="kasir")
+    expected = ApiToken.objects.select_related("user").get(name="gudang")
+
+    with django_assert_num_queries(1):  # the build itself reads nothing
+        found = tokens_by_name.one(name="gudang")
+        assert found is not None
+        assert found.user.username == user.username  # brought along, not read again
+
+    assert columns(found) == columns(expected)
+    assert columns(found.user) == columns(expected.user)
+    assert found.last_used_at == datetime(2026, 3, 1, 8, 30, 15, 250, tzinfo=UTC)
+    assert not found._state.adding and found._state.db == "default"
+    assert tokens_by_name.one(name="tidak ada") is None
+
+
+def test_values_are_only_ever_parameters() -> None:
+    """Text that looks like SQL is a value like any other."""
+    token_create(user=UserFactory(), name="x' OR '1'='1")
+    assert tokens_by_name.one(name="x' OR 1=1 --") is None
+    found = tokens_by_name.one(name="x' OR '1'='1")
+    assert found is not None and found.name == "x' OR '1'='1"
+
+
+def test_more_than_one_row_is_an_error() -> None:
+    token_create(user=UserFactory(), name="sama")
+    token_create(user=UserFactory(), name="sama")
+    with pytest.raises(ApiToken.MultipleObjectsReturned):
+        tokens_by_name.one(name="sama")
+
+
+def test_a_build_that_reads_the_database_is_refused() -> None:
+    """What a build read would be baked into the statement, stale for every later call."""
+    UserFactory(role=Role.MANAGER)
+    managers = PreparedRead(
+        lambda name: ApiToken.objects.filter(
+            name=name, user__in=list(User.objects.filter(role=Role.MANAGER))
+        ),
+        name=str,
+    )
+    with pytest.raises(ImproperlyConfigured, match="must not query"):
+        managers.one(name="gudang")
+
+
+def test_a_lookup_that_changes_its_value_is_refused() -> None:
+    loose = PreparedRead(lambda name: ApiToken.objects.filter(name__icontains=name), name=str)
+    with pytest.raises(ImproperlyConfigured, match="changes a value"):
+        loose.one(name="gudang")
+
+
+def test_values_are_named_and_typed() -> None:
+    with pytest.raises(ImproperlyConfigured):
+        PreparedRead(lambda when: ApiToken.objects.filter(created_at=when), when=datetime)
+    with pytest.raises(TypeError):
+        tokens_by_name.one(nama="gudang")
+    with pytest.raises(TypeError, match="must be str"):
+        tokens_by_name.one(name=5)
+
+
+def test_each_variant_is_built_for_itself() -> None:
+    by_key = PreparedRead(lambda field, key: Contact.objects.filter(**{field: key}), key=int)
+    first, second = Contact.objects.create(name="Rina"), Contact.objects.create(name="Budi")
+    found = by_key.one("pk", key=first.pk)
+    assert found is not None and found.name == "Rina"
+    assert by_key.one("pk__gt", key=first.pk) == second
+
+
+ROLES = [Role.ADMIN, Role.MANAGER, Role.ACCOUNT_MANAGER, Role.AGENT, Role.VIEWER]
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_membership_is_found_exactly_when_its_customer_is_visible(role: Role) -> None:
+    """For every role, the read built once finds the membership of each customer the user
+    sees (as `customers_for` says) and of no other."""
+    user = UserFactory(role=role)
+    team = TeamFactory(members=[user])
+    portfolio = MembershipFactory(customer=CustomerFactory(account_manager=user))
+    teams = make_ticket(team=team)
+    owned = make_ticket(owner=user)
+    unseen = make_ticket()
+    memberships = [
+        portfolio,
+        *(Membership.objects.get(contact=t.requester) for t in (teams, owned, unseen)),
+    ]
+    visible = set(customers_for(user).values_list("pk", flat=True))
+
+    for membership in memberships:
+        found = membership_for(user, membership.customer_id, membership.contact_id)
+        if membership.customer_id in visible:
+            assert found == membership
+            assert found is not None and found.customer.name == membership.customer.name
+            assert found.contact.name == membership.contact.name
+        else:
+            assert found is None
+    assert membership_for(user, portfolio.customer_id, owned.requester_id) is None  # no such pair
+    user.is_active = False
+    assert membership_for(user, owned.customer_id, owned.requester_id) is None
