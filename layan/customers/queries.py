@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
+from layan.core.reads import PreparedRead
 from layan.customers.models import Contact, Customer, Membership
 from layan.team.models import Role, Team, User
 
@@ -115,19 +116,35 @@ def contact_for(user: User, pk: int | str) -> Contact:
         raise Http404("No such contact") from error
 
 
+def _memberships_visible(
+    role: str, *, customer: int, contact: int, user: int
+) -> QuerySet[Membership]:
+    """The membership pair, limited to the customers a user of `role` whose key is `user` sees
+    (everything when `role` is empty)."""
+    memberships = Membership.objects.select_related("customer", "contact").filter(
+        customer_id=customer, contact_id=contact
+    )
+    if not role:  # every customer is visible
+        return memberships
+    seer = User(pk=user, role=role, is_active=True)
+    return memberships.filter(customer__in=customers_for(seer).values("pk"))
+
+
+# The API's ticket opening asks this before anything else: built once per role.
+_membership_visible = PreparedRead(_memberships_visible, customer=int, contact=int, user=int)
+
+
 def membership_for(user: User, customer_pk: int, contact_pk: int) -> Membership | None:
     """Contact `contact_pk`'s membership of customer `customer_pk`, with both rows, if `user`
-    may see that customer (and so its members); else None, whichever is missing. One query:
-    the API's ticket opening asks this before anything else."""
-    memberships = Membership.objects.select_related("customer", "contact").filter(
-        customer_id=customer_pk, contact_id=contact_pk
-    )
-    if not (user.is_active and user.sees_everything):  # else every customer is visible
-        memberships = memberships.filter(customer__in=customers_for(user).values("pk"))
-    try:  # `get`, not `first`: a pair is unique, and ordering it costs more than the query
-        return memberships.get()
-    except Membership.DoesNotExist:
+    may see that customer (and so its members); else None, whichever is missing. One query."""
+    if not user.is_active:
         return None
+    return _membership_visible.one(
+        "" if user.sees_everything else user.role,
+        customer=customer_pk,
+        contact=contact_pk,
+        user=user.pk,
+    )
 
 
 def customer_contacts(customer: Customer) -> QuerySet[Membership]:

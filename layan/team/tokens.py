@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from layan.core import clock
+from layan.core.reads import PreparedRead
 from layan.team.models import ApiToken, User
 
 PREFIX = "layan_"
@@ -35,15 +36,19 @@ def token_create(*, user: User, name: str) -> tuple[ApiToken, str]:
     return token, key
 
 
+# Every API request asks this first: built once (see `layan.core.reads`).
+_token_by_digest = PreparedRead(
+    lambda digest: ApiToken.objects.select_related("user").filter(key_sha256=digest),
+    digest=str,
+)
+
+
 def token_user(key: str) -> User | None:
     """Return the active user a presented key belongs to, or None."""
     if not key.startswith(PREFIX) or len(key) > 200:
         return None
     digest = _digest(key)
-    try:  # `get` on the unique digest: `first` would order the one row, at a cost
-        token: ApiToken | None = ApiToken.objects.select_related("user").get(key_sha256=digest)
-    except ApiToken.DoesNotExist:
-        token = None
+    token = _token_by_digest.one(digest=digest)  # the digest is unique
     if (
         token is None
         or not hmac.compare_digest(token.key_sha256, digest)
