@@ -48,21 +48,26 @@ def rows_create(model: type[Model], rows: Sequence[Model]) -> None:
 
 
 def rows_insert(model: type[Model], rows: Sequence[Model]) -> None:
-    """Insert rows whose keys nobody reads back: one statement run for every row by the
-    driver, the values prepared by their fields as `bulk_create` would."""
+    """Insert rows whose keys are given (as a UUID's default gives them) or that nobody reads
+    back: one statement run for every row by the driver, the values prepared by their fields
+    as `bulk_create` would."""
     if not rows:
         return
     fields, head, one = _insert_parts(model, rows)
     preparers = [row_preparer(field) for field in fields]
     with connection.cursor() as cursor:
         cursor.executemany(head + one, [_insert_values(row, preparers) for row in rows])
+    for row in rows:
+        row._state.adding = False
+        row._state.db = connection.alias
 
 
 def _insert_parts(
     model: type[Model], rows: Sequence[Model]
 ) -> tuple[tuple[Field[Any, Any], ...], str, str]:
-    """The columns an insert of `rows` writes (all but the key), the statement's head up to
-    VALUES, and one row's placeholders; related keys saved since are copied onto `rows`."""
+    """The columns an insert of `rows` writes, the statement's head up to
+    VALUES, and one row's placeholders; related keys saved since are copied onto `rows`.
+    A key the database assigns is left to it; any other key is written."""
     related_keys_copy(rows)
     return _insert_statement(model, connection.vendor)
 
@@ -75,7 +80,9 @@ def _insert_statement(
     fields: every caller shares it)."""
     meta = model._meta
     quote = connection.ops.quote_name
-    fields = tuple(field for field in meta.concrete_fields if field is not meta.pk)
+    fields = tuple(
+        field for field in meta.concrete_fields if not (field is meta.pk and field.db_returning)
+    )
     # Table and column names come from the model, never from input.
     head = "INSERT INTO {} ({}) VALUES ".format(  # noqa: S608
         quote(meta.db_table), ", ".join(quote(str(field.column)) for field in fields)

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import Model
 from django.utils.translation import gettext_lazy
+from django_tasks_db.models import DBTaskResult
 
 from layan.channels.models import InboundRecord, Outcome
 from layan.core.models import Blob
@@ -142,6 +143,7 @@ _SAMPLES: list[object] = [
         Customer,
         Membership,
         Blob,
+        DBTaskResult,
     ],
     ids=lambda model: model.__name__,
 )
