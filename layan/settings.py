@@ -206,7 +206,7 @@ elif TASK_BACKEND == "immediate":
 elif TASK_BACKEND == "dummy":
     TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
 else:
-    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    TASKS = {"default": {"BACKEND": "layan.core.queueing.DatabaseQueue"}}
 
 CACHES = (
     {

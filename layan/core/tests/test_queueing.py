@@ -3,6 +3,7 @@ written in the transaction; with any other queue it is handed over after the com
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -65,3 +66,34 @@ def test_another_queue_gets_the_task_after_the_commit(
             raise Failure
     assert [result.args for result in outside_queue] == [[1]]
     assert _in_database() == []
+
+
+@pytest.mark.parametrize(
+    "defer", [None, datetime(2026, 11, 23, 9, 30, tzinfo=UTC)], ids=["now", "later"]
+)
+def test_the_queue_writes_the_row_the_package_writes(settings: Any, defer: datetime | None) -> None:
+    """Layan's database queue writes its rows itself: each field holds what
+    `django_tasks_db`'s own `create` (and its `pre_save` handler) would have stored."""
+    settings.TASKS = {
+        "package": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["surat"]},
+        "layan": {"BACKEND": "layan.core.queueing.DatabaseQueue", "QUEUES": ["surat"]},
+    }
+    results = []
+    for alias in ("package", "layan"):
+        queued = note_task.using(backend=alias, run_after=defer, priority=7, queue_name="surat")
+        results.append(queued.enqueue(41, value=42))
+    package, ours = (DBTaskResult.objects.get(pk=result.id) for result in results)
+
+    def fields(row: DBTaskResult) -> dict[str, Any]:
+        skipped = {"id", "enqueued_at", "backend_name"}
+        return {
+            f.attname: getattr(row, f.attname)
+            for f in row._meta.concrete_fields
+            if f.attname not in skipped
+        }
+
+    assert fields(ours) == fields(package)
+    assert ours.backend_name == "layan" and ours.enqueued_at >= package.enqueued_at
+    assert ours.task_result.args == [41] and ours.task_result.kwargs == {"value": 42}
+    assert results[1].status == results[0].status
+    assert results[1].task.run_after == results[0].task.run_after == defer
