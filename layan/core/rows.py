@@ -13,13 +13,17 @@ rows need nothing `save()` adds beyond stamping `auto_now` times, which they do 
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from functools import cache
 from typing import Any, cast
 
-from django.db import connection, models
+from django.db import connection, connections, models
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Field, Model
+
+_Preparer = Callable[[Model], Any]
 
 
 def rows_create(model: type[Model], rows: Sequence[Model]) -> None:
@@ -31,10 +35,11 @@ def rows_create(model: type[Model], rows: Sequence[Model]) -> None:
     key = model._meta.pk
     assert key is not None and key.db_returning, f"{model._meta.label} does not number its rows"
     fields, head, one = _insert_parts(model, rows)
-    # PostgreSQL takes at most 65,535 parameters a statement; SQLite says its own limit.
-    size = max(1, min(connection.ops.bulk_batch_size(fields, rows), 60_000 // len(fields)))
+    size = 1
+    if len(rows) > 1:  # PostgreSQL takes at most 65,535 parameters; SQLite says its own limit
+        size = max(1, min(connection.ops.bulk_batch_size(fields, rows), 60_000 // len(fields)))
     tail = f" RETURNING {connection.ops.quote_name(str(key.column))}"
-    preparers = [row_preparer(field) for field in fields]
+    preparers = _insert_preparers(model)
     with connection.cursor() as cursor:
         for start in range(0, len(rows), size):
             chunk = rows[start : start + size]
@@ -53,8 +58,8 @@ def rows_insert(model: type[Model], rows: Sequence[Model]) -> None:
     as `bulk_create` would."""
     if not rows:
         return
-    fields, head, one = _insert_parts(model, rows)
-    preparers = [row_preparer(field) for field in fields]
+    _fields, head, one = _insert_parts(model, rows)
+    preparers = _insert_preparers(model)
     with connection.cursor() as cursor:
         cursor.executemany(head + one, [_insert_values(row, preparers) for row in rows])
     for row in rows:
@@ -90,6 +95,22 @@ def _insert_statement(
     return fields, head, "({})".format(", ".join(["%s"] * len(fields)))
 
 
+# Each thread has its own connection, and a preparer may hold its connection's adapters.
+_preparers: weakref.WeakKeyDictionary[BaseDatabaseWrapper, dict[type[Model], list[_Preparer]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _insert_preparers(model: type[Model]) -> list[_Preparer]:
+    """The preparers of `_insert_parts`' columns, made once per connection."""
+    made = _preparers.setdefault(connections[connection.alias], {})
+    preparers = made.get(model)
+    if preparers is None:
+        fields = _insert_statement(model, connection.vendor)[0]
+        preparers = made[model] = [row_preparer(field) for field in fields]
+    return preparers
+
+
 def _insert_values(row: Model, preparers: list[_Preparer]) -> list[Any]:
     return [prepared(row) for prepared in preparers]
 
@@ -114,8 +135,6 @@ _AS_THEY_ARE: dict[type[Field[Any, Any]], type] = {
     models.BooleanField: bool,
     models.FloatField: float,
 }
-
-_Preparer = Callable[[Model], Any]
 
 
 def row_preparer(field: Field[Any, Any], *, update: bool = False) -> _Preparer:
@@ -144,7 +163,8 @@ def row_preparer(field: Field[Any, Any], *, update: bool = False) -> _Preparer:
             return full  # a new row's time is stamped when it is written
         moment = connection.ops.adapt_datetimefield_value
         # The same instants recur in a flush (its own time is on every row): each is adapted
-        # once. Equal aware times are the same instant, which adapts to the same value.
+        # once. Equal aware times are the same instant, which adapts to the same value. The
+        # preparer lives as long as its connection: the instants it keeps are bounded.
         adapted: dict[datetime, Any] = {}
 
         def aware(row: Model) -> Any:
@@ -152,6 +172,8 @@ def row_preparer(field: Field[Any, Any], *, update: bool = False) -> _Preparer:
             if type(value) is datetime and value.tzinfo is not None:
                 known = adapted.get(value)
                 if known is None:
+                    if len(adapted) >= 256:
+                        adapted.clear()
                     known = adapted[value] = moment(value)
                 return known
             return moment(value) if value is None else full(row)
