@@ -28,6 +28,7 @@ from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Model, QuerySet
 from django.db.models.query import get_related_populators
+from django.db.transaction import TransactionManagementError
 
 # Stand-ins no constant of a build equals: numbers near the top of a 32-bit column's range
 # (beyond it, Django compiles an exact match on such a column to "no rows"), and text that a
@@ -48,12 +49,13 @@ class _Statement:
     end: int
     populators: tuple[Any, ...]  # Django's RelatedPopulator per select_related object
     fetch_mode: Any
+    locks: bool  # SELECT ... FOR UPDATE: only inside a transaction
     converters: tuple[tuple[int, tuple[Callable[..., Any], ...], Any], ...]
 
 
 class PreparedRead[M: Model]:
-    """A lookup of at most one row, built by `build(*variant, **values)` once per connection
-    and variant, and run with new values by `one`."""
+    """A lookup of one row, built by `build(*variant, **values)` once per connection, variant
+    and kind of call, and run with new values by `one` (a unique row) or `first`."""
 
     def __init__(self, build: Callable[..., QuerySet[M]], **kinds: type) -> None:
         for name, kind in kinds.items():
@@ -69,22 +71,7 @@ class PreparedRead[M: Model]:
     def one(self, *variant: Hashable, using: str = DEFAULT_DB_ALIAS, **values: Any) -> M | None:
         """Return the one row the query finds for `values`, or None; more than one is an error,
         as `QuerySet.get` says it."""
-        if values.keys() != self._kinds.keys():
-            raise TypeError(f"Expected values {sorted(self._kinds)}, got {sorted(values)}.")
-        for name, kind in self._kinds.items():  # the ORM would convert; a statement does not
-            if type(values[name]) is not kind:
-                raise TypeError(f"{name} must be {kind.__name__}, not {values[name]!r}.")
-        connection = connections[using]
-        built = self._statements.setdefault(connection, {})
-        statement = built.get(variant)
-        if statement is None:
-            statement = built[variant] = self._compile(connection, variant)
-        params = list(statement.params)
-        for position, name, wrapper in statement.slots:
-            params[position] = values[name] if wrapper is None else wrapper(values[name])
-        with connection.cursor() as cursor:
-            cursor.execute(statement.sql, params)
-            rows = cursor.fetchmany(2)
+        statement, rows, connection = self._run(2, variant, using, values)
         if not rows:
             return None
         if len(rows) > 1:
@@ -93,8 +80,38 @@ class PreparedRead[M: Model]:
             )
         return self._instance(statement, list(rows[0]), connection)
 
+    def first(self, *variant: Hashable, using: str = DEFAULT_DB_ALIAS, **values: Any) -> M | None:
+        """Return the first row of the query's order for `values`, or None."""
+        statement, rows, connection = self._run(1, variant, using, values)
+        return self._instance(statement, list(rows[0]), connection) if rows else None
+
+    def _run(
+        self, limit: int, variant: tuple[Hashable, ...], using: str, values: dict[str, Any]
+    ) -> tuple[_Statement, list[Any], BaseDatabaseWrapper]:
+        if values.keys() != self._kinds.keys():
+            raise TypeError(f"Expected values {sorted(self._kinds)}, got {sorted(values)}.")
+        for name, kind in self._kinds.items():  # the ORM would convert; a statement does not
+            if type(values[name]) is not kind:
+                raise TypeError(f"{name} must be {kind.__name__}, not {values[name]!r}.")
+        connection = connections[using]
+        built = self._statements.setdefault(connection, {})
+        statement = built.get((limit, variant))
+        if statement is None:
+            statement = built[(limit, variant)] = self._compile(connection, limit, variant)
+        if statement.locks and connection.get_autocommit():
+            raise TransactionManagementError(
+                "select_for_update cannot be used outside of a transaction."
+            )
+        params = list(statement.params)
+        for position, name, wrapper in statement.slots:
+            params[position] = values[name] if wrapper is None else wrapper(values[name])
+        with connection.cursor() as cursor:
+            cursor.execute(statement.sql, params)
+            rows = cursor.fetchmany(limit)
+        return statement, rows, connection
+
     def _compile(
-        self, connection: BaseDatabaseWrapper, variant: tuple[Hashable, ...]
+        self, connection: BaseDatabaseWrapper, limit: int, variant: tuple[Hashable, ...]
     ) -> _Statement:
         stand_ins: dict[str, Any] = {}
         for number, (name, kind) in enumerate(self._kinds.items()):
@@ -104,9 +121,11 @@ class PreparedRead[M: Model]:
             raise ImproperlyConfigured("A prepared read's build must not query the database.")
 
         with connection.execute_wrapper(closed):
-            queryset = self._build(*variant, **stand_ins)[:2]
+            queryset = self._build(*variant, **stand_ins)[:limit]
             fetch_mode = queryset._fetch_mode  # type: ignore[attr-defined]
             compiler = queryset.query.get_compiler(connection=connection)
+            # A read that locks is built inside its first caller's transaction; `_run` makes
+            # every later call show the same, as the compiler does here.
             sql, raw_params = compiler.as_sql()
         params: list[Any] = []
         slots: list[tuple[int, str, type | None]] = []
@@ -143,6 +162,8 @@ class PreparedRead[M: Model]:
                 get_related_populators(klass_info, select, connection.alias, fetch_mode)
             ),
             fetch_mode=fetch_mode,
+            locks=bool(queryset.query.select_for_update)
+            and connection.features.has_select_for_update,
             converters=tuple(
                 (position, tuple(functions), expression)
                 for position, (functions, expression) in converters.items()

@@ -7,7 +7,9 @@ from datetime import UTC, datetime
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
+from django.db import connection, transaction
 from django.db.models import Model
+from django.db.transaction import TransactionManagementError
 
 from layan.core.reads import PreparedRead
 from layan.customers.models import Contact, Membership
@@ -133,3 +135,33 @@ def test_membership_is_found_exactly_when_its_customer_is_visible(role: Role) ->
     assert membership_for(user, portfolio.customer_id, owned.requester_id) is None  # no such pair
     user.is_active = False
     assert membership_for(user, owned.customer_id, owned.requester_id) is None
+
+
+def test_first_takes_the_first_row_of_the_order() -> None:
+    newest_first = PreparedRead(
+        lambda user: ApiToken.objects.filter(user_id=user).order_by("-created_at", "-pk"),
+        user=int,
+    )
+    user = UserFactory()
+    assert newest_first.first(user=user.pk) is None
+    token_create(user=user, name="lama")
+    token_create(user=user, name="baru")
+    found = newest_first.first(user=user.pk)
+    assert found is not None and found.name == "baru"
+
+
+@pytest.mark.django_db(transaction=True)  # outside the test's own transaction
+@pytest.mark.skipif(
+    not connection.features.has_select_for_update, reason="this database does not lock rows"
+)
+def test_a_read_that_locks_runs_only_inside_a_transaction() -> None:
+    """As Django refuses `select_for_update` outside a transaction, so does a read built once
+    inside one and called again outside."""
+    locking = PreparedRead(
+        lambda name: ApiToken.objects.select_for_update().filter(name=name), name=str
+    )
+    token_create(user=UserFactory(), name="kunci")
+    with transaction.atomic():
+        assert locking.one(name="kunci") is not None
+    with pytest.raises(TransactionManagementError):
+        locking.one(name="kunci")
