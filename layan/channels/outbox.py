@@ -30,6 +30,8 @@ from layan.channels.types import Address, Channel, OutboundMessage
 from layan.core import clock
 from layan.core.blobs import blob_put, blob_read
 from layan.core.queueing import enqueue_with_commit
+from layan.core.reads import PreparedRead
+from layan.customers.models import Identity
 from layan.logbook.models import Direction, Entry, Kind
 from layan.logbook.services import entry_append
 from layan.team.models import User
@@ -51,14 +53,18 @@ def _sender(ticket: Ticket, actor: User | None) -> Address:
     return Address(address=address.lower(), name=display)
 
 
+# The requester's best mail address: asked for every reply (`layan.core.reads`).
+_mail_identity = PreparedRead(
+    lambda contact: Identity.objects.filter(contact_id=contact, kind="email").order_by(
+        "-verified", "created_at"
+    ),
+    contact=int,
+)
+
+
 def _customer_address(ticket: Ticket) -> str:
-    return (
-        ticket.requester.identities.filter(kind="email")
-        .order_by("-verified", "created_at")
-        .values_list("value", flat=True)
-        .first()
-        or ""
-    )
+    identity = _mail_identity.first(contact=ticket.requester_id)
+    return identity.value if identity is not None else ""
 
 
 def _thread_ids(ticket: Ticket) -> tuple[str, tuple[str, ...]]:

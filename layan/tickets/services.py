@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from layan.core import clock
 from layan.core.counters import counter_next
 from layan.core.queueing import enqueue_with_commit
+from layan.core.reads import PreparedRead
 from layan.core.rows import rows_create
 from layan.customers.models import Contact, Customer
 from layan.insight.analysis import Analysis, analyze
@@ -333,6 +334,19 @@ def ticket_message_add(
     return entry
 
 
+# A reply locks its ticket with what the outbox reads: the requester's name and the team's
+# inbox. Only the ticket and its chain are locked (PostgreSQL locks no row of an outer join's
+# side). Built once: every reply asks it (`layan.core.reads`).
+_ticket_for_reply = PreparedRead(
+    lambda pk: (
+        Ticket.objects.select_for_update(of=("self", "chain"))
+        .select_related("chain", "requester", "team")
+        .filter(pk=pk)
+    ),
+    pk=int,
+)
+
+
 def ticket_reply(
     *,
     ticket: Ticket,
@@ -359,13 +373,9 @@ def ticket_reply(
     if not text and not attachments:
         raise ValidationError(_("A reply needs some text."))
     with transaction.atomic():
-        # With what the outbox reads: the requester's name and the team's inbox. Only the
-        # ticket and its chain are locked (PostgreSQL locks no row of an outer join's side).
-        locked = (
-            Ticket.objects.select_for_update(of=("self", "chain"))
-            .select_related("chain", "requester", "team")
-            .get(pk=ticket.pk)
-        )
+        locked = _ticket_for_reply.one(pk=ticket.pk)
+        if locked is None:
+            raise Ticket.DoesNotExist(f"Ticket {ticket.pk} is gone.")
         with chain_writes(locked.chain, locked=True):
             now = clock.now()
             entry = entry_append(
@@ -394,7 +404,11 @@ def ticket_reply(
                     raise TicketConflict(locked)
                 _set_fields(locked, actor=actor, channel=channel, status=status)
         ticket_changed(locked.pk)
-    ticket.refresh_from_db()
+    if status:
+        ticket.refresh_from_db()
+    else:  # `locked` holds every column as it now stands: no second read
+        for field in Ticket._meta.concrete_fields:
+            setattr(ticket, field.attname, getattr(locked, field.attname))
     return entry
 
 

@@ -235,3 +235,22 @@ def test_closing_sets_resolved_and_closed_times() -> None:
     ticket.refresh_from_db()
     assert ticket.closed_at is not None and ticket.resolved_at is not None
     assert ticket.is_done
+
+
+@pytest.mark.parametrize(
+    "status", [None, Status.WAITING_CUSTOMER], ids=["reply", "reply-and-status"]
+)
+def test_after_a_reply_the_callers_ticket_holds_what_is_stored(status: Status | None) -> None:
+    """Whether the reply changes the status or not, the ticket the caller passed in ends
+    with every column as the database now has it."""
+    ticket = make_ticket()
+    agent = UserFactory(role=Role.AGENT)
+    before = ticket.updated_at
+    services.ticket_reply(ticket=ticket, actor=agent, text="Baik Ibu.", status=status)
+
+    stored = Ticket.objects.get(pk=ticket.pk)
+    columns = [field.attname for field in Ticket._meta.concrete_fields]
+    assert {name: getattr(ticket, name) for name in columns} == {
+        name: getattr(stored, name) for name in columns
+    }
+    assert ticket.first_response_at is not None and ticket.updated_at > before
