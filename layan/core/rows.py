@@ -61,7 +61,10 @@ def rows_insert(model: type[Model], rows: Sequence[Model]) -> None:
     _fields, head, one = _insert_parts(model, rows)
     preparers = _insert_preparers(model)
     with connection.cursor() as cursor:
-        cursor.executemany(head + one, [_insert_values(row, preparers) for row in rows])
+        if len(rows) == 1:
+            cursor.execute(head + one, _insert_values(rows[0], preparers))
+        else:
+            cursor.executemany(head + one, [_insert_values(row, preparers) for row in rows])
     for row in rows:
         row._state.adding = False
         row._state.db = connection.alias
@@ -205,26 +208,46 @@ def row_preparer(field: Field[Any, Any], *, update: bool = False) -> _Preparer:
     return as_it_is
 
 
-def rows_update(model: type[Model], fields: list[str], rows: list[Any]) -> None:
+def rows_update(model: type[Model], fields: Sequence[str], rows: Sequence[Any]) -> None:
     """Write `fields` of each row by its key: one statement run for every row by the driver
-    (`bulk_update` builds a CASE expression per field and row, slower than the work itself)."""
+    (`bulk_update` builds a CASE expression per field and row, and `QuerySet.update` a query
+    through the compiler, slower than the work itself)."""
     if not rows:
         return
     related_keys_copy(rows)
-    meta = model._meta
-    quote = connection.ops.quote_name
-    columns = [cast(Field[Any, Any], meta.get_field(name)) for name in fields]
-    assert meta.pk is not None
-    # Table and column names come from the model, never from input.
-    sql = "UPDATE {} SET {} WHERE {} = %s".format(  # noqa: S608
-        quote(meta.db_table),
-        ", ".join(f"{quote(str(column.column))} = %s" for column in columns),
-        quote(str(meta.pk.column)),
-    )
-    preparers = [row_preparer(column, update=True) for column in columns]
+    sql, preparers = _update_parts(model, tuple(fields))
     values = [[prepared(row) for prepared in preparers] + [row.pk] for row in rows]
     with connection.cursor() as cursor:
-        cursor.executemany(sql, values)
+        if len(values) == 1:  # the busiest services' case: a plain statement costs less
+            cursor.execute(sql, values[0])
+        else:
+            cursor.executemany(sql, values)
+
+
+_updates: weakref.WeakKeyDictionary[
+    BaseDatabaseWrapper, dict[tuple[type[Model], tuple[str, ...]], tuple[str, list[_Preparer]]]
+] = weakref.WeakKeyDictionary()
+
+
+def _update_parts(model: type[Model], fields: tuple[str, ...]) -> tuple[str, list[_Preparer]]:
+    """The statement writing `fields` of a row of `model`, and their preparers, made once per
+    connection."""
+    made = _updates.setdefault(connections[connection.alias], {})
+    parts = made.get((model, fields))
+    if parts is None:
+        meta = model._meta
+        quote = connection.ops.quote_name
+        columns = [cast(Field[Any, Any], meta.get_field(name)) for name in fields]
+        assert meta.pk is not None
+        # Table and column names come from the model, never from input.
+        sql = "UPDATE {} SET {} WHERE {} = %s".format(  # noqa: S608
+            quote(meta.db_table),
+            ", ".join(f"{quote(str(column.column))} = %s" for column in columns),
+            quote(str(meta.pk.column)),
+        )
+        preparers = [row_preparer(column, update=True) for column in columns]
+        parts = made[(model, fields)] = (sql, preparers)
+    return parts
 
 
 def related_keys_copy(rows: Sequence[Model]) -> None:
