@@ -22,7 +22,7 @@ from django.db import transaction
 
 from layan.core import clock
 from layan.core.blobs import blob_put
-from layan.core.rows import rows_create
+from layan.core.rows import rows_create, rows_update
 from layan.logbook.bodies import entry_body
 from layan.logbook.chain import GENESIS, content_digest, entry_hash
 from layan.logbook.merkle import ChainHead, MerkleBuilder
@@ -71,6 +71,8 @@ def chain_create(*, label: str) -> Chain:
     return chain
 
 
+_HEAD = ("head_seq", "head_hash", "updated_at")  # what an append changes on its chain
+
 # Chains a caller holds for a run of appends (`chain_writes`), by key.
 _held: ContextVar[dict[int, Chain] | None] = ContextVar("layan_chains_held", default=None)
 
@@ -101,9 +103,8 @@ def chain_writes(chain: Chain, *, locked: bool = False) -> Iterator[None]:
     finally:
         _held.reset(token)
     if row.head_seq != start:
-        Chain.objects.filter(pk=row.pk).update(
-            head_seq=row.head_seq, head_hash=row.head_hash, updated_at=clock.now()
-        )
+        row.updated_at = clock.now()
+        rows_update(Chain, _HEAD, [row])
     chain.head_seq, chain.head_hash = row.head_seq, row.head_hash
 
 
@@ -158,9 +159,8 @@ def entry_append(
         if stored:
             EntryAttachment.objects.bulk_create(entry_attachments(entry, stored))
         if held is None:
-            Chain.objects.filter(pk=locked.pk).update(
-                head_seq=entry.seq, head_hash=entry.body_hash, updated_at=now
-            )
+            locked.updated_at = now  # entry_prepare moved its head
+            rows_update(Chain, _HEAD, [locked])
         chain.head_seq, chain.head_hash = entry.seq, entry.body_hash
     return entry
 

@@ -20,7 +20,7 @@ from layan.core import clock
 from layan.core.counters import counter_next
 from layan.core.queueing import enqueue_with_commit
 from layan.core.reads import PreparedRead
-from layan.core.rows import rows_create
+from layan.core.rows import rows_create, rows_update
 from layan.customers.models import Contact, Customer
 from layan.insight.analysis import Analysis, analyze
 from layan.knowledge.models import ChecklistItem, Fault, Stage
@@ -396,9 +396,9 @@ def ticket_reply(
             updates: dict[str, Any] = {"last_reply_at": now, "updated_at": now}
             if locked.first_response_at is None:
                 updates["first_response_at"] = now
-            Ticket.objects.filter(pk=locked.pk).update(**updates)
             for name, value in updates.items():
                 setattr(locked, name, value)
+            rows_update(Ticket, list(updates), [locked])
             if status and status != locked.status:
                 if version is not None and version != locked.version:
                     raise TicketConflict(locked)
