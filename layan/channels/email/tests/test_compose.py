@@ -1,9 +1,13 @@
 import email
 from datetime import UTC, datetime, timedelta, timezone
 from email import policy
+from unittest.mock import patch
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from layan.channels.email import compose
 from layan.channels.email.compose import MAX_REFERENCES, compose_email
 from layan.channels.email.parse import parse_email
 from layan.channels.types import Address, Attachment, Channel, InboundMessage, OutboundMessage
@@ -209,3 +213,82 @@ def test_non_ascii_domains_are_punycoded_and_names_encoded():
     )
     assert b"budi@xn--bcher-kva.example" in raw
     assert raw.isascii()
+
+
+one_line = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=120)
+
+
+@given(
+    subject=one_line,
+    to_name=one_line,
+    sender_name=one_line,
+    text=st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=400),
+)
+@settings(max_examples=150, deadline=None)
+def test_a_text_mail_reads_back_as_written(
+    subject: str, to_name: str, sender_name: str, text: str
+) -> None:
+    """The fields Layan writes itself read back as meant, in Layan's parser and in the
+    `email` package's, and the body is the one the `email` package writes. (The package's
+    own fields are not the measure: it can fold a long encoded name before the comma that
+    follows it, as an encoded-word, which readers then take as part of the next name.)"""
+    message = outbound(
+        subject=subject,
+        to=(Address("budi@contoh.co.id", to_name), Address("ani@contoh.co.id", "Ani")),
+        text=text,
+        in_reply_to="ABC.123@mail.contoh.co.id",
+        references=tuple(f"ref{number}.abcdefgh@mail.contoh.co.id" for number in range(6)),
+    )
+    sender = Address("cs@layan.example", sender_name)
+    with patch.object(compose, "_mime_mail", wraps=compose._mime_mail) as package_wrote:
+        ours = compose_email(message, sender=sender, date=DATE, reply_to=SENDER)
+    with patch.object(compose, "_plain_mail", return_value=None):
+        theirs = compose_email(message, sender=sender, date=DATE, reply_to=SENDER)
+    if package_wrote.called:  # a run of encoded text too long for one word in a name
+        assert ours == theirs
+        return
+
+    assert ours.isascii() and ours.count(b"\r\n") == ours.count(b"\n")
+    assert max(len(line) for line in ours.split(b"\r\n")) <= 78
+    assert ours.split(b"\r\n\r\n", 1)[1] == theirs.split(b"\r\n\r\n", 1)[1]  # the same body
+    names = {"sender": compose._free_text(sender_name), "to": compose._free_text(to_name)}
+    subject = compose._free_text(subject)
+    package = email.message_from_bytes(ours, policy=policy.default)
+    assert str(package["Subject"]) == subject
+    assert package["From"].addresses[0].display_name == names["sender"]
+    assert [(box.display_name, box.addr_spec) for box in package["To"].addresses] == [
+        (names["to"], "budi@contoh.co.id"),
+        ("Ani", "ani@contoh.co.id"),
+    ]
+
+    def shown(address: str, name: str) -> Address:  # as Layan's parser tidies a name
+        name = name.strip("\"' ")
+        return Address(address, "" if name.lower() == address else name)
+
+    read = parse_email(ours)
+    assert read.subject == subject
+    assert read.sender == shown("cs@layan.example", names["sender"])
+    assert read.to == (shown("budi@contoh.co.id", names["to"]), Address("ani@contoh.co.id", "Ani"))
+    assert read.text == parse_email(theirs).text
+    assert read.references[-1] == read.in_reply_to == "ABC.123@mail.contoh.co.id"
+    assert read.sent_at == DATE and read.reply_to == (SENDER,)
+
+
+def test_a_reply_is_written_without_the_email_packages_header_objects() -> None:
+    """The common case takes the quick way: a reply as the outbox makes it, with Layan's own
+    Message-ID (77 characters on its line) and a sender's name that is not plain ASCII."""
+    message = outbound(
+        message_id="layan.1000.01998e6e8d5181ba.ond7xoyzzhhij7oqkyp4g5ce@layan.test",
+        in_reply_to="7.33@mail.mandiribumikosmetik.co.id",
+        references=("7.33@mail.mandiribumikosmetik.co.id",),
+    )
+    with patch.object(compose, "_mime_mail") as slow:
+        raw = compose_email(
+            message,
+            sender=Address("cs@layan.example", "Dewi Lestari · Layan"),
+            date=DATE,
+            reply_to=Address("cs@layan.example", "Layan"),
+        )
+    slow.assert_not_called()
+    assert b"From: Dewi Lestari =?utf-8?b?wrc=?= Layan <cs@layan.example>\r\n" in raw
+    assert b"\r\nMessage-ID: <layan.1000.01998e6e8d5181ba.ond7xoyzzhhij7oqkyp4g5ce@" in raw
