@@ -19,15 +19,15 @@ each; a case may leave a value out.
 from __future__ import annotations
 
 import weakref
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Model, QuerySet
-from django.db.models.query import get_related_populators
+from django.db.models.query import ModelIterable, ValuesListIterable, get_related_populators
 from django.db.transaction import TransactionManagementError
 
 # Stand-ins no constant of a build equals: numbers near the top of a 32-bit column's range
@@ -43,7 +43,7 @@ class _Statement:
     params: tuple[Any, ...]  # the constants, with None where a value goes
     # (position in params, value's name, the driver's wrapper the ORM puts such a value in)
     slots: tuple[tuple[int, str, type | None], ...]
-    model: type[Model]
+    model: type[Model] | None  # None for a `values_list`'s rows
     fields: tuple[str, ...]  # attnames of the model's columns, in the row's order
     start: int
     end: int
@@ -53,11 +53,12 @@ class _Statement:
     converters: tuple[tuple[int, tuple[Callable[..., Any], ...], Any], ...]
 
 
-class PreparedRead[M: Model]:
-    """A lookup of one row, built by `build(*variant, **values)` once per connection, variant
-    and kind of call, and run with new values by `one` (a unique row) or `first`."""
+class _Prepared[Q: QuerySet[Any, Any]]:
+    """A query built by `build(*variant, **values)` once per connection, variant and limit."""
 
-    def __init__(self, build: Callable[..., QuerySet[M]], **kinds: type) -> None:
+    _iterable: type = ModelIterable  # what the built queryset must yield
+
+    def __init__(self, build: Callable[..., Q], **kinds: type) -> None:
         for name, kind in kinds.items():
             if kind not in _KINDS:
                 raise ImproperlyConfigured(f"Value {name!r} must be int or str, not {kind!r}.")
@@ -68,25 +69,12 @@ class PreparedRead[M: Model]:
             BaseDatabaseWrapper, dict[Hashable, _Statement]
         ] = weakref.WeakKeyDictionary()
 
-    def one(self, *variant: Hashable, using: str = DEFAULT_DB_ALIAS, **values: Any) -> M | None:
-        """Return the one row the query finds for `values`, or None; more than one is an error,
-        as `QuerySet.get` says it."""
-        statement, rows, connection = self._run(2, variant, using, values)
-        if not rows:
-            return None
-        if len(rows) > 1:
-            raise statement.model.MultipleObjectsReturned(  # type: ignore[attr-defined]
-                f"More than one {statement.model._meta.object_name} for {values}."
-            )
-        return self._instance(statement, list(rows[0]), connection)
-
-    def first(self, *variant: Hashable, using: str = DEFAULT_DB_ALIAS, **values: Any) -> M | None:
-        """Return the first row of the query's order for `values`, or None."""
-        statement, rows, connection = self._run(1, variant, using, values)
-        return self._instance(statement, list(rows[0]), connection) if rows else None
-
     def _run(
-        self, limit: int, variant: tuple[Hashable, ...], using: str, values: dict[str, Any]
+        self,
+        limit: int | None,
+        variant: tuple[Hashable, ...],
+        using: str,
+        values: dict[str, Any],
     ) -> tuple[_Statement, list[Any], BaseDatabaseWrapper]:
         if values.keys() != self._kinds.keys():
             raise TypeError(f"Expected values {sorted(self._kinds)}, got {sorted(values)}.")
@@ -107,11 +95,11 @@ class PreparedRead[M: Model]:
             params[position] = values[name] if wrapper is None else wrapper(values[name])
         with connection.cursor() as cursor:
             cursor.execute(statement.sql, params)
-            rows = cursor.fetchmany(limit)
+            rows = cursor.fetchall() if limit is None else cursor.fetchmany(limit)
         return statement, rows, connection
 
     def _compile(
-        self, connection: BaseDatabaseWrapper, limit: int, variant: tuple[Hashable, ...]
+        self, connection: BaseDatabaseWrapper, limit: int | None, variant: tuple[Hashable, ...]
     ) -> _Statement:
         stand_ins: dict[str, Any] = {}
         for number, (name, kind) in enumerate(self._kinds.items()):
@@ -121,7 +109,9 @@ class PreparedRead[M: Model]:
             raise ImproperlyConfigured("A prepared read's build must not query the database.")
 
         with connection.execute_wrapper(closed):
-            queryset = self._build(*variant, **stand_ins)[:limit]
+            queryset = self._build(*variant, **stand_ins)
+            if limit is not None:
+                queryset = queryset[:limit]
             fetch_mode = queryset._fetch_mode  # type: ignore[attr-defined]
             compiler = queryset.query.get_compiler(connection=connection)
             # A read that locks is built inside its first caller's transaction; `_run` makes
@@ -144,22 +134,32 @@ class PreparedRead[M: Model]:
                 raise ImproperlyConfigured(f"A lookup changes a value on its way: {sql}")
             else:
                 params.append(param)
-        klass_info = compiler.klass_info
-        assert klass_info is not None, "a prepared read selects model rows"
         select = compiler.select
-        chosen = klass_info["select_fields"]
+        klass_info = compiler.klass_info
+        if queryset._iterable_class is not self._iterable:
+            raise ImproperlyConfigured(
+                f"{type(self).__name__} reads {self._iterable.__name__}'s rows, not "
+                f"{queryset._iterable_class.__name__}'s."
+            )
+        if self._iterable is not ModelIterable:
+            klass_info = None  # the row is the answer: no instance is made
+        chosen = klass_info["select_fields"] if klass_info else [0, -1]  # no model: no slice
         start, end = chosen[0], chosen[-1] + 1
         converters = compiler.get_converters([column[0] for column in select[: compiler.col_count]])
         return _Statement(
             sql=sql,
             params=tuple(params),
             slots=tuple(slots),
-            model=klass_info["model"],
-            fields=tuple(column[0].target.attname for column in select[start:end]),
+            model=klass_info["model"] if klass_info else None,
+            fields=tuple(column[0].target.attname for column in select[start:end])
+            if klass_info
+            else (),
             start=start,
             end=end,
             populators=tuple(
                 get_related_populators(klass_info, select, connection.alias, fetch_mode)
+                if klass_info
+                else ()
             ),
             fetch_mode=fetch_mode,
             locks=bool(queryset.query.select_for_update)
@@ -171,18 +171,65 @@ class PreparedRead[M: Model]:
         )
 
     @staticmethod
-    def _instance(statement: _Statement, row: list[Any], connection: BaseDatabaseWrapper) -> Any:
+    def _converted(
+        statement: _Statement, row: Sequence[Any], connection: BaseDatabaseWrapper
+    ) -> list[Any]:
+        values = list(row)
         for position, functions, expression in statement.converters:
-            value = row[position]
+            value = values[position]
             for convert in functions:
                 value = convert(value, expression, connection)
-            row[position] = value
+            values[position] = value
+        return values
+
+
+class PreparedRead[M: Model](_Prepared[QuerySet[M]]):
+    """A lookup of one model row, run with new values by `one` (a unique row) or `first`."""
+
+    def one(self, *variant: Hashable, using: str = DEFAULT_DB_ALIAS, **values: Any) -> M | None:
+        """Return the one row the query finds for `values`, or None; more than one is an error,
+        as `QuerySet.get` says it."""
+        statement, rows, connection = self._run(2, variant, using, values)
+        if not rows:
+            return None
+        if len(rows) > 1:
+            model: Any = statement.model
+            raise model.MultipleObjectsReturned(
+                f"More than one {model._meta.object_name} for {values}."
+            )
+        return self._instance(statement, rows[0], connection)
+
+    def first(self, *variant: Hashable, using: str = DEFAULT_DB_ALIAS, **values: Any) -> M | None:
+        """Return the first row of the query's order for `values`, or None."""
+        statement, rows, connection = self._run(1, variant, using, values)
+        return self._instance(statement, rows[0], connection) if rows else None
+
+    def _instance(
+        self, statement: _Statement, row: Sequence[Any], connection: BaseDatabaseWrapper
+    ) -> M:
+        values = self._converted(statement, row, connection)
+        assert statement.model is not None
         instance = statement.model.from_db(
             connection.alias,
             statement.fields,
-            row[statement.start : statement.end],
+            values[statement.start : statement.end],
             fetch_mode=statement.fetch_mode,
         )
         for populator in statement.populators:
-            populator.populate(row, instance)
-        return instance
+            populator.populate(values, instance)
+        return cast(M, instance)
+
+
+class PreparedValues(_Prepared[QuerySet[Any, tuple[Any, ...]]]):
+    """A `values_list` query's rows (not `flat`), run with new values by `rows`."""
+
+    _iterable = ValuesListIterable
+
+    def rows(
+        self, *variant: Hashable, using: str = DEFAULT_DB_ALIAS, **values: Any
+    ) -> list[tuple[Any, ...]]:
+        """Return every row the query finds for `values`, as tuples in the query's order."""
+        statement, rows, connection = self._run(None, variant, using, values)
+        if not statement.converters:
+            return [tuple(row) for row in rows]
+        return [tuple(self._converted(statement, row, connection)) for row in rows]

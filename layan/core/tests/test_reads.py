@@ -11,7 +11,7 @@ from django.db import connection, transaction
 from django.db.models import Model
 from django.db.transaction import TransactionManagementError
 
-from layan.core.reads import PreparedRead
+from layan.core.reads import PreparedRead, PreparedValues
 from layan.customers.models import Contact, Membership
 from layan.customers.queries import customers_for, membership_for
 from layan.customers.tests.factories import CustomerFactory, MembershipFactory
@@ -165,3 +165,46 @@ def test_a_read_that_locks_runs_only_inside_a_transaction() -> None:
         assert locking.one(name="kunci") is not None
     with pytest.raises(TransactionManagementError):
         locking.one(name="kunci")
+
+
+def test_values_come_back_as_the_orm_gives_them_in_order(
+    django_assert_num_queries,  # type: ignore[no-untyped-def]
+) -> None:
+    user = UserFactory()
+    for name in ("gudang", "kasir", "rina"):
+        token_create(user=user, name=name)
+    ApiToken.objects.filter(name="kasir").update(
+        last_used_at=datetime(2026, 3, 1, 8, 30, tzinfo=UTC)
+    )
+    named = PreparedValues(
+        lambda user: (
+            ApiToken.objects.filter(user_id=user)
+            .exclude(name="rina")
+            .order_by("-name")
+            .values_list("name", "last_used_at")
+        ),
+        user=int,
+    )
+    expected = list(
+        ApiToken.objects.filter(user=user)
+        .exclude(name="rina")
+        .order_by("-name")
+        .values_list("name", "last_used_at")
+    )
+    with django_assert_num_queries(1):
+        assert named.rows(user=user.pk) == expected
+    assert expected == [("kasir", datetime(2026, 3, 1, 8, 30, tzinfo=UTC)), ("gudang", None)]
+    assert named.rows(user=UserFactory().pk) == []
+
+
+def test_only_model_rows_or_a_values_list_are_prepared() -> None:
+    as_dicts = PreparedValues(
+        lambda user: ApiToken.objects.filter(user_id=user).values("name"), user=int
+    )
+    with pytest.raises(ImproperlyConfigured, match="ValuesListIterable"):
+        as_dicts.rows(user=1)
+    names = PreparedRead(
+        lambda user: ApiToken.objects.filter(user_id=user).values("name"), user=int
+    )
+    with pytest.raises(ImproperlyConfigured, match="ModelIterable"):
+        names.one(user=1)
