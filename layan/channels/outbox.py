@@ -30,7 +30,7 @@ from layan.channels.types import Address, Channel, OutboundMessage
 from layan.core import clock
 from layan.core.blobs import blob_put, blob_read
 from layan.core.queueing import enqueue_with_commit
-from layan.core.reads import PreparedRead
+from layan.core.reads import PreparedRead, PreparedValues
 from layan.customers.models import Identity
 from layan.logbook.models import Direction, Entry, Kind
 from layan.logbook.services import entry_append
@@ -67,20 +67,29 @@ def _customer_address(ticket: Ticket) -> str:
     return identity.value if identity is not None else ""
 
 
-def _thread_ids(ticket: Ticket) -> tuple[str, tuple[str, ...]]:
-    """Return In-Reply-To (the customer's latest mail) and References (oldest first)."""
-    mails = list(
-        Entry.objects.filter(chain_id=ticket.chain_id, channel=Channel.EMAIL)
+# The thread's mail ids, read for every reply (`layan.core.reads`).
+_mails_logged = PreparedValues(
+    lambda chain: (
+        Entry.objects.filter(chain_id=chain, channel=Channel.EMAIL)
         .exclude(external_id="")
         .order_by("seq")
         .values_list("kind", "external_id")
-    )
+    ),
+    chain=int,
+)
+_mails_sent = PreparedValues(
+    lambda ticket: (
+        OutboundRecord.objects.filter(ticket_id=ticket).order_by("pk").values_list("message_id")
+    ),
+    ticket=int,
+)
+
+
+def _thread_ids(ticket: Ticket) -> tuple[str, tuple[str, ...]]:
+    """Return In-Reply-To (the customer's latest mail) and References (oldest first)."""
+    mails = _mails_logged.rows(chain=ticket.chain_id)
     ids = [external_id for _kind, external_id in mails]
-    ids += list(
-        OutboundRecord.objects.filter(ticket=ticket)
-        .order_by("pk")
-        .values_list("message_id", flat=True)
-    )
+    ids += [message_id for (message_id,) in _mails_sent.rows(ticket=ticket.pk)]
     inbound = [external_id for kind, external_id in mails if kind == Kind.MESSAGE]
     return (inbound[-1] if inbound else ""), tuple(dict.fromkeys(ids))[-20:]
 
