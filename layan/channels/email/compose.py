@@ -110,21 +110,14 @@ class _Heads(NamedTuple):
 def _plain_mail(heads: _Heads, text: str) -> bytes | None:
     """A text-only mail with its fields written by `fields`, or None if one will not fold
     (then `_mime_mail` writes it). The body is what the `email` package writes for it."""
-    boxes = [fields.mailbox(*parts) for parts in [heads.sender, *heads.to, *heads.cc]]
-    answer = fields.mailbox(*heads.reply_to) if heads.reply_to else []
-    if answer is None or any(box is None for box in boxes):
-        return None
-    mailboxes = cast(list[list[str]], boxes)
-    sender, to = mailboxes[0], mailboxes[1 : 1 + len(heads.to)]
-    cc = mailboxes[1 + len(heads.to) :]
-    wanted: list[tuple[str, list[str]]] = [
-        ("From", sender),
-        ("To", fields.address_list(to)),
+    wanted: list[tuple[str, list[str] | None]] = [
+        ("From", fields.mailbox(*heads.sender)),
+        ("To", fields.address_list([fields.mailbox(*parts) for parts in heads.to])),
     ]
-    if cc:
-        wanted.append(("Cc", fields.address_list(cc)))
+    if heads.cc:
+        wanted.append(("Cc", fields.address_list([fields.mailbox(*parts) for parts in heads.cc])))
     if heads.reply_to:
-        wanted.append(("Reply-To", answer))
+        wanted.append(("Reply-To", fields.mailbox(*heads.reply_to)))
     wanted += [
         ("Subject", fields.unstructured(heads.subject)),
         ("Date", heads.date.split(" ")),
@@ -136,30 +129,25 @@ def _plain_mail(heads: _Heads, text: str) -> bytes | None:
         wanted.append(("References", [f"<{ident}>" for ident in heads.references]))
     if heads.auto_submitted:
         wanted.append(("Auto-Submitted", [heads.auto_submitted]))
-    encoding, body = _text_body(text)
+    text, encoding = _text_and_encoding(text)
+    lines = text.encode("utf-8").splitlines()  # as the `email` package writes a text part
+    body = b"\n".join(lines) + b"\n"
+    if encoding == "quoted-printable":
+        body = quoprimime.body_encode(body.decode("latin-1"), SMTP.max_line_length or 78).encode(
+            "ascii"
+        )
     wanted += [
         ("Content-Type", ["text/plain;", 'charset="utf-8"']),
         ("Content-Transfer-Encoding", [encoding]),
         ("MIME-Version", ["1.0"]),
     ]
-    lines = [fields.field(name, words) for name, words in wanted]
-    if any(line is None for line in lines):
+    written = [fields.field(name, words) for name, words in wanted]
+    if any(line is None for line in written):
         return None
-    raw = ("\r\n".join(cast(list[str], lines)) + "\r\n\r\n").encode("ascii") + body
+    head = "\r\n".join(cast(list[str], written)) + "\r\n\r\n"
+    raw = head.encode("ascii") + body.replace(b"\n", b"\r\n")
     _check_head(raw, [name.lower() for name, _words in wanted])
     return raw
-
-
-def _text_body(text: str) -> tuple[str, bytes]:
-    """The transfer encoding and CRLF body of a text part, as `_set_text` and the `email`
-    package's generator make them."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    lines = text.encode("utf-8").splitlines()
-    body = b"\n".join(lines) + b"\n"
-    if text.isascii() and max(map(len, text.split("\n"))) <= 900:
-        return "7bit", body.replace(b"\n", b"\r\n")
-    encoded = quoprimime.body_encode(body.decode("latin-1"), SMTP.max_line_length or 78)
-    return "quoted-printable", encoded.encode("ascii").replace(b"\n", b"\r\n")
 
 
 def _mime_mail(heads: _Heads, message: OutboundMessage) -> bytes:
@@ -230,10 +218,17 @@ def _check_head(raw: bytes, names: list[str]) -> None:
 
 
 def _set_text(part: EmailMessage, text: str, subtype: str) -> None:
+    text, encoding = _text_and_encoding(text)
+    part.set_content(text, subtype=subtype, charset="utf-8", cte=encoding)
+
+
+def _text_and_encoding(text: str) -> tuple[str, str]:
+    """A text part's text with plain line ends, and its transfer encoding: quoted-printable
+    keeps non-ASCII mail 7-bit clean for relays without 8BITMIME."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    # Quoted-printable keeps non-ASCII mail 7-bit clean for relays without 8BITMIME.
-    encoding = "7bit" if text.isascii() and max(map(len, text.split("\n"))) <= 900 else None
-    part.set_content(text, subtype=subtype, charset="utf-8", cte=encoding or "quoted-printable")
+    if text.isascii() and max(map(len, text.split("\n"))) <= 900:
+        return text, "7bit"
+    return text, "quoted-printable"
 
 
 _Parts = tuple[str, str, str]  # display name (one line), local part, ASCII domain

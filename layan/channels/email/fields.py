@@ -90,10 +90,12 @@ def mailbox(display: str, local: str, domain: str) -> list[str] | None:
     return [*words, f"<{local}@{domain}>"] if words else [f"{local}@{domain}"]
 
 
-def address_list(mailboxes: Sequence[list[str]]) -> list[str]:
-    """The words of mailboxes separated by commas."""
+def address_list(mailboxes: Sequence[list[str] | None]) -> list[str] | None:
+    """The words of mailboxes separated by commas; None if one of them is."""
     words: list[str] = []
     for number, box in enumerate(mailboxes):
+        if box is None:
+            return None
         words += box if number == len(mailboxes) - 1 else [*box[:-1], box[-1] + ","]
     return words
 
@@ -109,10 +111,12 @@ def unstructured(text: str) -> list[str]:
     return words
 
 
-def field(name: str, words: Sequence[str]) -> str | None:
+def field(name: str, words: Sequence[str] | None) -> str | None:
     """`name: words`, folded before a word that would pass the line's limit (`LIMIT`, or
-    `WORDS_LIMIT` on a line holding an encoded-word); None if a word cannot fit a line of
-    its own, or the first cannot follow the name."""
+    `WORDS_LIMIT` on a line holding an encoded-word); None if `words` is (a writer gave
+    up), if a word cannot fit a line of its own, or the first cannot follow the name."""
+    if words is None:
+        return None
     lines: list[str] = []
     head = line = f"{name}:"
     encoded = False  # the line holds an encoded-word
