@@ -71,6 +71,40 @@ def chain_create(*, label: str) -> Chain:
     return chain
 
 
+@dataclass(frozen=True, slots=True)
+class Draft:
+    """An entry drafted ahead of its chain (`entry_draft`), with the blobs its seal covers."""
+
+    entry: Entry
+    raw_blob: Blob | None = None
+    stored: Sequence[tuple[NewAttachment, Blob]] = ()
+
+
+@contextmanager
+def chain_open(*, label: str, drafts: Sequence[Draft]) -> Iterator[Chain]:
+    """Open the chain of a new ticket with `drafts` as its first entries, in the caller's
+    transaction: the chain row is written on entering, the entries when the block ends.
+
+    The drafts were made before the transaction (`entry_draft`); only what depends on the
+    chain is done here. Each is numbered and hashed, and the chain row is written once, with
+    its head already at the last of them. The block writes what refers to the chain (the
+    ticket: the search index looks an entry's ticket up as the entry goes in). Then the
+    entries go in, in one statement. If the block fails, no entry is written and the
+    caller's transaction rolls back.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("chain_open needs the caller's transaction")
+    chain = Chain(label=label, head_seq=0, head_hash=GENESIS)
+    for draft in drafts:
+        entry_seal(draft.entry, chain=chain, raw_blob=draft.raw_blob, stored=draft.stored)
+    rows_create(Chain, [chain])
+    yield chain
+    rows_create(Entry, [draft.entry for draft in drafts])
+    attachments = [row for draft in drafts for row in entry_attachments(draft.entry, draft.stored)]
+    if attachments:
+        EntryAttachment.objects.bulk_create(attachments)
+
+
 _HEAD = ("head_seq", "head_hash", "updated_at")  # what an append changes on its chain
 
 # Chains a caller holds for a run of appends (`chain_writes`), by key.
@@ -186,6 +220,42 @@ def entry_prepare(
     """Return the next entry of `chain`, hashed and unsaved, and move `chain`'s head to it in
     memory. The caller holds the chain (locked, or created in its own transaction), stores
     the entry and its attachments (`entry_attachments`), and writes the new head."""
+    entry = entry_draft(
+        now=now,
+        kind=kind,
+        direction=direction,
+        channel=channel,
+        actor_user=actor_user,
+        actor_contact=actor_contact,
+        occurred_at=occurred_at,
+        subject=subject,
+        text=text,
+        html=html,
+        data=data,
+        external_id=external_id,
+    )
+    entry_seal(entry, chain=chain, raw_blob=raw_blob, stored=stored)
+    return entry
+
+
+def entry_draft(
+    *,
+    now: datetime,
+    kind: Kind | str,
+    direction: Direction | str,
+    channel: str,
+    actor_user: User | None = None,
+    actor_contact: Contact | None = None,
+    occurred_at: datetime | None = None,
+    subject: str = "",
+    text: str = "",
+    html: str = "",
+    data: Mapping[str, Any] | None = None,
+    external_id: str = "",
+) -> Entry:
+    """Return an entry with its content and content digest, not yet on a chain (`entry_seal`
+    puts it there). What depends only on the content is done here, so a caller can do it
+    before its transaction takes the writer's turn."""
     salt = os.urandom(16)
     if actor_user is not None:
         actor = f"user:{actor_user.pk}"
@@ -193,10 +263,7 @@ def entry_prepare(
         actor = f"contact:{actor_contact.pk}"
     else:
         actor = "system"
-    entry = Entry(
-        chain=chain,
-        seq=chain.head_seq + 1,
-        prev_hash=chain.head_hash,
+    return Entry(
         kind=kind,
         direction=direction,
         channel=channel,
@@ -210,10 +277,25 @@ def entry_prepare(
         html=html,
         content_salt=salt.hex(),
         content_sha256=content_digest(salt, entry_content(subject[:500], text, html)),
-        raw=raw_blob,
         data=dict(data or {}),
         external_id=external_id[:255],
     )
+
+
+def entry_seal(
+    entry: Entry,
+    *,
+    chain: Chain,
+    raw_blob: Blob | None = None,
+    stored: Sequence[tuple[NewAttachment, Blob]] = (),
+) -> None:
+    """Make a drafted `entry` the next of `chain`: number it, hash it over the previous head,
+    and move `chain`'s head to it in memory. The caller holds the chain, as for
+    `entry_prepare`."""
+    entry.chain = chain
+    entry.seq = chain.head_seq + 1
+    entry.prev_hash = chain.head_hash
+    entry.raw = raw_blob
     body = entry_body(
         entry,
         chain_label=chain.label,
@@ -224,7 +306,6 @@ def entry_prepare(
     )
     entry.body_hash = entry_hash(body)
     chain.head_seq, chain.head_hash = entry.seq, entry.body_hash
-    return entry
 
 
 def entry_attachments(

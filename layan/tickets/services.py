@@ -17,6 +17,7 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from layan.core import clock
+from layan.core.blobs import blob_put
 from layan.core.counters import counter_next
 from layan.core.queueing import enqueue_with_commit
 from layan.core.reads import PreparedRead
@@ -27,10 +28,12 @@ from layan.knowledge.models import ChecklistItem, Fault, Stage
 from layan.logbook import events
 from layan.logbook.models import Direction, Entry, Kind
 from layan.logbook.services import (
+    Draft,
     NewAttachment,
-    chain_create,
+    chain_open,
     chain_writes,
     entry_append,
+    entry_draft,
     entry_redact,
 )
 from layan.team.models import Role, Team, User
@@ -161,66 +164,73 @@ def ticket_open(
     subject = ticket_subject(subject)
     moment = occurred_at or clock.now()
     message = bool(text or html or attachments or raw is not None)
-    # Analysed before the transaction: it needs only the text, and SQLite lets one writer in.
+    # What needs no row of the database is made before the transaction: on SQLite it holds
+    # the one writer's turn, and every other write waits for it (the text's analysis, the
+    # rows, the entries' content digests). Inside: the reference, the chain, the hashes.
     analysis = analyze(text or subject) if message else None
+    ticket = Ticket(
+        subject=subject,
+        customer=customer,
+        requester=requester,
+        owner=owner,
+        team=team,
+        priority=priority,
+        category=category,
+        stage=Stage.LISTEN if category == Category.COMPLAINT else "",
+        channel=channel,
+        created_at=moment,
+        updated_at=moment,
+    )
+    now = clock.now()
+    opened = events.ticket_opened_draft(
+        now=now,
+        actor=actor,
+        requester=requester,
+        channel=channel,
+        subject=subject,
+        customer_label=customer.name,
+        occurred_at=moment,
+    )
+    spell = None
+    if ticket.stage:
+        spell = StageSpell(ticket=ticket, stage=ticket.stage, entered_at=moment, entered_by=actor)
+    entry = tone = None
+    if analysis is not None:
+        # What the first message marks on the ticket goes in with the ticket.
+        ticket.anger, ticket.abusive = tone_marks(analysis)
+        ticket.last_customer_message_at, ticket.message_count = moment, 1
+        ticket.updated_at = now
+        entry = _customer_message_draft(
+            now=now,
+            contact=requester,
+            logged_by=actor,
+            subject=subject,
+            text=text,
+            html=html,
+            channel=channel,
+            occurred_at=moment,
+            external_id=external_id,
+            data=data,
+        )
+        tone = tone_build(
+            entry=entry, ticket=ticket, contact=requester, text=text or subject, analysis=analysis
+        )
     with transaction.atomic():
         reference = counter_next("ticket", start=settings.LAYAN_TICKET_REFERENCE_START)
-        chain = chain_create(label=str(reference))
-        ticket = Ticket(
-            reference=reference,
-            subject=subject,
-            customer=customer,
-            requester=requester,
-            owner=owner,
-            team=team,
-            priority=priority,
-            category=category,
-            stage=Stage.LISTEN if category == Category.COMPLAINT else "",
-            channel=channel,
-            chain=chain,
-            created_at=moment,
-            updated_at=moment,
-        )
-        if analysis is not None:
-            # What the first message marks on the ticket goes in with the ticket.
-            ticket.anger, ticket.abusive = tone_marks(analysis)
-            ticket.last_customer_message_at, ticket.message_count = moment, 1
-            ticket.updated_at = clock.now()
-        rows_create(Ticket, [ticket])
-        # The chain is new: its entries go in under one head write.
-        with chain_writes(chain, locked=True):
-            events.ticket_opened(
-                chain=chain,
-                actor=actor,
-                requester=requester,
-                channel=channel,
-                subject=subject,
-                customer_label=customer.name,
-                occurred_at=moment,
-            )
-            if ticket.stage:
-                spell = StageSpell(
-                    ticket=ticket, stage=ticket.stage, entered_at=moment, entered_by=actor
-                )
-                rows_create(StageSpell, [spell])
-            entry = None
-            if analysis is not None:
-                entry = _customer_message(
-                    ticket=ticket,
-                    analysis=analysis,
-                    contact=requester,
-                    logged_by=actor,
-                    subject=subject,
-                    text=text,
-                    html=html,
-                    channel=channel,
-                    occurred_at=moment,
-                    raw=raw,
-                    attachments=attachments,
-                    external_id=external_id,
-                    data=data,
-                )
-            if owner is not None:
+        drafts = [Draft(opened)]
+        if entry is not None:
+            raw_blob = blob_put(raw) if raw is not None else None
+            stored = [(item, blob_put(item.payload)) for item in attachments]
+            drafts.append(Draft(entry, raw_blob=raw_blob, stored=stored))
+        with chain_open(label=str(reference), drafts=drafts) as chain:
+            ticket.reference, ticket.chain = reference, chain
+            rows_create(Ticket, [ticket])
+        if spell is not None:
+            rows_create(StageSpell, [spell])
+        if tone is not None:
+            rows_create(Tone, [tone])
+        if owner is not None:
+            with chain_writes(chain, locked=True):
                 events.owner_changed(chain=chain, actor=actor, channel=channel, old=None, new=owner)
         ticket_changed(ticket.pk)
     logger.info("ticket_opened", extra={"ticket": reference, "channel": channel})
@@ -250,22 +260,16 @@ def _customer_message(
 ) -> Entry:
     """Store a customer's message on `ticket` with its tone; the caller marks the ticket
     (`tone_marks`): in its insert for the message that opens it, by an update after that."""
-    extra = dict(data or {})
-    if logged_by is not None:
-        extra["logged_by"] = logged_by.actor
     entry = entry_append(
         chain=ticket.chain,
-        kind=Kind.MESSAGE,
-        direction=Direction.IN,
+        **_message_fields(contact, logged_by, data),
         channel=channel,
-        actor_contact=contact,
         occurred_at=occurred_at,
         subject=subject,
         text=text,
         html=html,
         raw=raw,
         attachments=attachments,
-        data=extra,
         external_id=external_id,
     )
     tone = tone_build(
@@ -273,6 +277,47 @@ def _customer_message(
     )
     rows_create(Tone, [tone])
     return entry
+
+
+def _customer_message_draft(
+    *,
+    now: datetime,
+    contact: Contact,
+    logged_by: User | None,
+    subject: str,
+    text: str,
+    html: str,
+    channel: str,
+    occurred_at: datetime,
+    external_id: str,
+    data: dict[str, Any] | None,
+) -> Entry:
+    """`_customer_message`'s entry, drafted before the chain it opens exists (`chain_open`)."""
+    return entry_draft(
+        now=now,
+        **_message_fields(contact, logged_by, data),
+        channel=channel,
+        occurred_at=occurred_at,
+        subject=subject,
+        text=text,
+        html=html,
+        external_id=external_id,
+    )
+
+
+def _message_fields(
+    contact: Contact, logged_by: User | None, data: dict[str, Any] | None
+) -> dict[str, Any]:
+    """What marks an entry as a customer's message: who wrote it, and who logged it for them."""
+    extra = dict(data or {})
+    if logged_by is not None:
+        extra["logged_by"] = logged_by.actor
+    return {
+        "kind": Kind.MESSAGE,
+        "direction": Direction.IN,
+        "actor_contact": contact,
+        "data": extra,
+    }
 
 
 def ticket_message_add(

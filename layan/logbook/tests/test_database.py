@@ -473,6 +473,25 @@ def test_opening_a_ticket_writes_its_new_chain_in_one_go() -> None:
     chain_sql = [
         q["sql"].split()[0] for q in queries.captured_queries if "logbook_chain" in q["sql"]
     ]
-    assert chain_sql == ["INSERT", "UPDATE"]
-    assert Entry.objects.filter(chain=ticket.chain).count() == 2
+    assert chain_sql == ["INSERT"]  # written once, its head already at the last entry
+    entries = list(Entry.objects.filter(chain=ticket.chain).order_by("seq"))
+    assert [entry.seq for entry in entries] == [1, 2]
+    ticket.chain.refresh_from_db()
+    assert (ticket.chain.head_seq, ticket.chain.head_hash) == (2, entries[-1].body_hash)
     assert verify(ticket=str(ticket.reference)).ok
+
+
+def test_a_ticket_opened_with_its_mail_and_attachments_verifies() -> None:
+    """The entries drafted before the transaction are sealed with the blobs stored in it."""
+    raw = b"From: ani@contoh.co.id\r\nSubject: Foto\r\n\r\nFoto kerusakan terlampir.\r\n"
+    ticket = make_ticket(
+        text="Foto kerusakan terlampir.",
+        raw=raw,
+        attachments=[NewAttachment("rusak.jpg", "image/jpeg", b"jpg-bytes")],
+    )
+    message = Entry.objects.get(chain=ticket.chain, kind=Kind.MESSAGE)
+    assert message.raw is not None and message.raw.size == len(raw)
+    assert [a.filename for a in message.attachments.all()] == ["rusak.jpg"]
+    assert verify(ticket=str(ticket.reference)).ok
+    forged = entry_body(message, chain_label=ticket.chain.label, attachments=[])
+    assert entry_hash(forged) != message.body_hash  # the seal covers the attachment

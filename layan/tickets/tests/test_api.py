@@ -152,11 +152,11 @@ def test_opening_a_ticket_checks_the_requester_in_one_query(
     payload = opening(existing, "Dari sistem ERP", "Pesanan 1042 dibatalkan pelanggan.")
     call(client, "post", "/api/v1/tickets", headers, payload)  # the token's first use
     # Token and user; the requester's membership with customer and contact; then the
-    # ticket's writes in one transaction (savepoint, counter, chain, the ticket with its first
-    # message's marks, two entries, tone, the chain's head, release), with its follow-up task
-    # on the database queue (RQ gets it after).
+    # ticket's writes in one transaction (savepoint, counter, the chain with its head, both
+    # entries in one statement, the ticket with its first message's marks, tone, release),
+    # with its follow-up task on the database queue (RQ gets it after).
     queue_write = 1 if settings.TASK_BACKEND == "db" else 0
-    with django_assert_num_queries(2 + 9 + queue_write):
+    with django_assert_num_queries(2 + 7 + queue_write):
         response = call(client, "post", "/api/v1/tickets", headers, payload)
     assert response.status_code == 201, response.content
 
