@@ -95,5 +95,12 @@ def enqueued(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, list[Any]]]:
     def record(backend: Any, task: Any, args: Any, kwargs: Any) -> None:
         calls.append((task.module_path, list(args)))
 
-    monkeypatch.setattr(type(tickets_changed_task.get_backend()), "enqueue", record)
+    backend = type(tickets_changed_task.get_backend())
+    monkeypatch.setattr(backend, "enqueue", record)
+    if hasattr(backend, "enqueue_in_transaction"):  # the database queue's path for a write
+
+        def record_in_transaction(backend: Any, task: Any, args: Any) -> None:
+            record(backend, task, args, {})
+
+        monkeypatch.setattr(backend, "enqueue_in_transaction", record_in_transaction)
     return calls

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.tasks import Task
+from django.tasks.signals import task_enqueued
 from django.utils.json import normalize_json
 from django_tasks_db import DatabaseBackend
 
@@ -29,7 +30,10 @@ if TYPE_CHECKING:
 def enqueue_with_commit(task: Task[..., Any], *args: Any) -> None:
     """Queue `task(*args)` to run on what the current transaction commits (at once when no
     transaction is open)."""
-    if isinstance(task.get_backend(), DatabaseBackend):
+    backend = task.get_backend()
+    if isinstance(backend, DatabaseQueue):
+        backend.enqueue_in_transaction(task, args)
+    elif isinstance(backend, DatabaseBackend):
         task.enqueue(*args)
     else:
         transaction.on_commit(partial(task.enqueue, *args))
@@ -42,6 +46,35 @@ class DatabaseQueue(DatabaseBackend):
     queue row than the database did. The row is the one `django_tasks_db` writes, including
     the far-future `run_after` its `pre_save` handler gives a task to run at once (a test
     holds the two rows equal)."""
+
+    VALIDATED_LIMIT = 256
+
+    def __init__(self, alias: str, params: dict[str, Any]) -> None:
+        super().__init__(alias, params)
+        self._validated: set[Task[..., Any]] = set()
+
+    def validate_task(self, task: Task[..., Any]) -> None:
+        """Check `task` as the backend does, once per task: the check inspects the function's
+        signature, and a task (a frozen value, one per function and options) checks the same
+        every time."""
+        if task in self._validated:
+            return
+        super().validate_task(task)
+        if len(self._validated) >= self.VALIDATED_LIMIT:
+            self._validated.clear()
+        self._validated.add(task)
+
+    def enqueue_in_transaction(self, task: Task[..., Any], args: tuple[Any, ...]) -> None:
+        """Write `task(*args)`'s row in the current transaction, as `enqueue` does; its result
+        and the `task_enqueued` signal come when the transaction commits (at once without
+        one). On SQLite the transaction holds the one writer's turn: only the row is written
+        in it, and a rolled-back task is never announced."""
+        self.validate_task(task)
+        row = self._task_to_db_task(task, args, {})
+        transaction.on_commit(partial(self._announce, row))
+
+    def _announce(self, row: DBTaskResult) -> None:
+        task_enqueued.send(type(self), task_result=row.task_result)
 
     def _task_to_db_task(self, task: Task[..., Any], args: Any, kwargs: Any) -> DBTaskResult:
         from django_tasks_db.models import DBTaskResult, get_date_max

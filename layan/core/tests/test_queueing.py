@@ -3,6 +3,7 @@ written in the transaction; with any other queue it is handed over after the com
 
 from __future__ import annotations
 
+import copy
 from datetime import UTC, datetime
 from typing import Any
 
@@ -10,6 +11,8 @@ import pytest
 from django.conf import settings
 from django.db import transaction
 from django.tasks import task
+from django.tasks.exceptions import InvalidTask
+from django.tasks.signals import task_enqueued
 from django_tasks_db.models import DBTaskResult
 
 from layan.core.queueing import enqueue_with_commit
@@ -101,3 +104,44 @@ def test_the_queue_writes_the_row_the_package_writes(settings: Any, defer: datet
     assert ours.task_result.args == [41] and ours.task_result.kwargs == {"value": 42}
     assert results[1].status == results[0].status
     assert results[1].task.run_after == results[0].task.run_after == defer
+
+
+@pytest.mark.skipif(
+    settings.TASK_BACKEND != "db",
+    reason="tasks are made for the run's own queue, and this run's is not the database",
+)
+def test_the_database_queue_announces_a_task_once_its_row_commits(
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    announced: list[Any] = []
+
+    def heard(sender: Any, task_result: Any, **kwargs: Any) -> None:
+        announced.append(task_result)
+
+    task_enqueued.connect(heard)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            with transaction.atomic():
+                enqueue_with_commit(note_task, 1)
+                assert announced == []  # the row is written; the news waits for the commit
+            with pytest.raises(Failure), transaction.atomic():
+                enqueue_with_commit(note_task, 2)
+                raise Failure
+    finally:
+        task_enqueued.disconnect(heard)
+    assert [(result.args, result.status) for result in announced] == [([1], "READY")]
+    assert announced[0].id == str(DBTaskResult.objects.get().pk)
+
+
+@pytest.mark.skipif(
+    settings.TASK_BACKEND != "db",
+    reason="tasks are made for the run's own queue, and this run's is not the database",
+)
+def test_the_database_queue_refuses_a_bad_task_every_time() -> None:
+    """Checks are kept only for tasks that passed them."""
+    elsewhere = copy.copy(note_task)  # `using` would refuse to make it
+    object.__setattr__(elsewhere, "queue_name", "nowhere")
+    for _ in range(2):
+        with pytest.raises(InvalidTask), transaction.atomic():
+            enqueue_with_commit(elsewhere, 1)
+    assert _in_database() == []
