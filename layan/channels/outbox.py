@@ -31,6 +31,7 @@ from layan.core import clock
 from layan.core.blobs import blob_put, blob_read
 from layan.core.queueing import enqueue_with_commit
 from layan.core.reads import PreparedRead, PreparedValues
+from layan.core.rows import rows_create
 from layan.customers.models import Identity
 from layan.logbook.models import Direction, Entry, Kind
 from layan.logbook.services import entry_append
@@ -126,7 +127,7 @@ def _queue(
         date=now,
         reply_to=Address(address=sender.address, name=settings.LAYAN_SITE_NAME),
     )
-    outbound = OutboundRecord.objects.create(
+    outbound = OutboundRecord(
         ticket=ticket,
         entry=entry,
         message_id=message_id,
@@ -136,6 +137,7 @@ def _queue(
         next_attempt_at=now,
         created_at=now,
     )
+    rows_create(OutboundRecord, [outbound])  # inside the reply's transaction: the quick writer
     from layan.channels.tasks import outbox_send_task
 
     enqueue_with_commit(outbox_send_task, outbound.pk)

@@ -12,7 +12,7 @@ from django.db.models import Model
 from django.utils.translation import gettext_lazy
 from django_tasks_db.models import DBTaskResult
 
-from layan.channels.models import InboundRecord, Outcome
+from layan.channels.models import InboundRecord, OutboundRecord, Outcome
 from layan.core.models import Blob
 from layan.core.rows import related_keys_copy, row_preparer, rows_create, rows_insert
 from layan.customers.models import Contact, Customer, CustomerForm, Identity, Membership
@@ -135,6 +135,7 @@ _SAMPLES: list[object] = [
         Ticket,
         StageSpell,
         InboundRecord,
+        OutboundRecord,
         Entry,
         EntryAttachment,
         Tone,
