@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from layan.logbook.models import Chain, Direction, Entry, Kind
 from layan.logbook.services import entry_append, entry_draft
@@ -34,23 +34,6 @@ def _change(
     )
 
 
-def ticket_opened(
-    *,
-    chain: Chain,
-    actor: User | None,
-    requester: Contact,
-    channel: str,
-    subject: str,
-    customer_label: str,
-    occurred_at: datetime | None = None,
-) -> Entry:
-    """`occurred_at`: when the ticket was opened, if not now (a migrated message's date)."""
-    return entry_append(
-        chain=chain,
-        **_opened(actor, requester, channel, subject, customer_label, occurred_at),
-    )
-
-
 def ticket_opened_draft(
     *,
     now: datetime,
@@ -61,30 +44,19 @@ def ticket_opened_draft(
     customer_label: str,
     occurred_at: datetime | None = None,
 ) -> Entry:
-    """`ticket_opened`'s entry drafted before its chain exists (`chain_open` seals it)."""
+    """The entry that opens a ticket, drafted before its chain exists (`chain_open` seals it).
+    `occurred_at`: when the ticket was opened, if not now (a migrated message's date)."""
     return entry_draft(
-        now=now, **_opened(actor, requester, channel, subject, customer_label, occurred_at)
+        now=now,
+        kind=Kind.CREATED,
+        direction=Direction.INTERNAL,
+        channel=channel,
+        actor_user=actor,
+        actor_contact=None if actor else requester,
+        occurred_at=occurred_at,
+        subject=subject,
+        data={"requester": requester.actor, "customer": customer_label},
     )
-
-
-def _opened(
-    actor: User | None,
-    requester: Contact,
-    channel: str,
-    subject: str,
-    customer_label: str,
-    occurred_at: datetime | None,
-) -> dict[str, Any]:
-    return {
-        "kind": Kind.CREATED,
-        "direction": Direction.INTERNAL,
-        "channel": channel,
-        "actor_user": actor,
-        "actor_contact": None if actor else requester,
-        "occurred_at": occurred_at,
-        "subject": subject,
-        "data": {"requester": requester.actor, "customer": customer_label},
-    }
 
 
 def status_changed(*, chain: Chain, actor: User | None, channel: str, old: str, new: str) -> Entry:

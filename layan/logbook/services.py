@@ -12,7 +12,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Required, TypedDict, Unpack
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.conf import settings
@@ -62,6 +62,23 @@ class NewAttachment:
     payload: bytes
     inline: bool = False
     content_id: str = ""
+
+
+class EntryFields(TypedDict, total=False):
+    """What an entry says, as every appender takes it (`entry_append`, `entry_prepare`,
+    `entry_draft`): all but kind, direction and channel may be left out."""
+
+    kind: Required[Kind | str]
+    direction: Required[Direction | str]
+    channel: Required[str]
+    actor_user: User | None
+    actor_contact: Contact | None
+    occurred_at: datetime | None
+    subject: str
+    text: str
+    html: str
+    data: Mapping[str, Any] | None
+    external_id: str
 
 
 def chain_create(*, label: str) -> Chain:
@@ -145,19 +162,9 @@ def chain_writes(chain: Chain, *, locked: bool = False) -> Iterator[None]:
 def entry_append(
     *,
     chain: Chain,
-    kind: Kind | str,
-    direction: Direction | str,
-    channel: str,
-    actor_user: User | None = None,
-    actor_contact: Contact | None = None,
-    occurred_at: datetime | None = None,
-    subject: str = "",
-    text: str = "",
-    html: str = "",
     raw: bytes | None = None,
     attachments: Sequence[NewAttachment] = (),
-    data: Mapping[str, Any] | None = None,
-    external_id: str = "",
+    **fields: Unpack[EntryFields],
 ) -> Entry:
     """Append one entry to `chain` and return it.
 
@@ -172,23 +179,7 @@ def entry_append(
         locked = held or Chain.objects.select_for_update().get(pk=chain.pk)
         raw_blob = blob_put(raw) if raw is not None else None
         stored = [(item, blob_put(item.payload)) for item in attachments]
-        entry = entry_prepare(
-            chain=locked,
-            now=now,
-            kind=kind,
-            direction=direction,
-            channel=channel,
-            actor_user=actor_user,
-            actor_contact=actor_contact,
-            occurred_at=occurred_at,
-            subject=subject,
-            text=text,
-            html=html,
-            raw_blob=raw_blob,
-            stored=stored,
-            data=data,
-            external_id=external_id,
-        )
+        entry = entry_prepare(chain=locked, now=now, raw_blob=raw_blob, stored=stored, **fields)
         rows_create(Entry, [entry])
         if stored:
             EntryAttachment.objects.bulk_create(entry_attachments(entry, stored))
@@ -203,82 +194,48 @@ def entry_prepare(
     *,
     chain: Chain,
     now: datetime,
-    kind: Kind | str,
-    direction: Direction | str,
-    channel: str,
-    actor_user: User | None = None,
-    actor_contact: Contact | None = None,
-    occurred_at: datetime | None = None,
-    subject: str = "",
-    text: str = "",
-    html: str = "",
     raw_blob: Blob | None = None,
     stored: Sequence[tuple[NewAttachment, Blob]] = (),
-    data: Mapping[str, Any] | None = None,
-    external_id: str = "",
+    **fields: Unpack[EntryFields],
 ) -> Entry:
     """Return the next entry of `chain`, hashed and unsaved, and move `chain`'s head to it in
     memory. The caller holds the chain (locked, or created in its own transaction), stores
     the entry and its attachments (`entry_attachments`), and writes the new head."""
-    entry = entry_draft(
-        now=now,
-        kind=kind,
-        direction=direction,
-        channel=channel,
-        actor_user=actor_user,
-        actor_contact=actor_contact,
-        occurred_at=occurred_at,
-        subject=subject,
-        text=text,
-        html=html,
-        data=data,
-        external_id=external_id,
-    )
+    entry = entry_draft(now=now, **fields)
     entry_seal(entry, chain=chain, raw_blob=raw_blob, stored=stored)
     return entry
 
 
-def entry_draft(
-    *,
-    now: datetime,
-    kind: Kind | str,
-    direction: Direction | str,
-    channel: str,
-    actor_user: User | None = None,
-    actor_contact: Contact | None = None,
-    occurred_at: datetime | None = None,
-    subject: str = "",
-    text: str = "",
-    html: str = "",
-    data: Mapping[str, Any] | None = None,
-    external_id: str = "",
-) -> Entry:
+def entry_draft(*, now: datetime, **fields: Unpack[EntryFields]) -> Entry:
     """Return an entry with its content and content digest, not yet on a chain (`entry_seal`
     puts it there). What depends only on the content is done here, so a caller can do it
     before its transaction takes the writer's turn."""
     salt = os.urandom(16)
+    actor_user, actor_contact = fields.get("actor_user"), fields.get("actor_contact")
     if actor_user is not None:
         actor = f"user:{actor_user.pk}"
     elif actor_contact is not None:
         actor = f"contact:{actor_contact.pk}"
     else:
         actor = "system"
+    subject = fields.get("subject", "")[:500]
+    text, html = fields.get("text", ""), fields.get("html", "")
     return Entry(
-        kind=kind,
-        direction=direction,
-        channel=channel,
+        kind=fields["kind"],
+        direction=fields["direction"],
+        channel=fields["channel"],
         actor=actor,
         actor_user=actor_user,
         actor_contact=actor_contact,
-        occurred_at=occurred_at or now,
+        occurred_at=fields.get("occurred_at") or now,
         recorded_at=now,
-        subject=subject[:500],
+        subject=subject,
         text=text,
         html=html,
         content_salt=salt.hex(),
-        content_sha256=content_digest(salt, entry_content(subject[:500], text, html)),
-        data=dict(data or {}),
-        external_id=external_id[:255],
+        content_sha256=content_digest(salt, entry_content(subject, text, html)),
+        data=dict(fields.get("data") or {}),
+        external_id=fields.get("external_id", "")[:255],
     )
 
 

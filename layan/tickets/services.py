@@ -29,6 +29,7 @@ from layan.logbook import events
 from layan.logbook.models import Direction, Entry, Kind
 from layan.logbook.services import (
     Draft,
+    EntryFields,
     NewAttachment,
     chain_open,
     chain_writes,
@@ -200,17 +201,19 @@ def ticket_open(
         ticket.anger, ticket.abusive = tone_marks(analysis)
         ticket.last_customer_message_at, ticket.message_count = moment, 1
         ticket.updated_at = now
-        entry = _customer_message_draft(
+        entry = entry_draft(
             now=now,
-            contact=requester,
-            logged_by=actor,
-            subject=subject,
-            text=text,
-            html=html,
-            channel=channel,
-            occurred_at=moment,
-            external_id=external_id,
-            data=data,
+            **_message_fields(
+                contact=requester,
+                logged_by=actor,
+                subject=subject,
+                text=text,
+                html=html,
+                channel=channel,
+                occurred_at=moment,
+                external_id=external_id,
+                data=data,
+            ),
         )
         tone = tone_build(
             entry=entry, ticket=ticket, contact=requester, text=text or subject, analysis=analysis
@@ -246,42 +249,26 @@ def _customer_message(
     *,
     ticket: Ticket,
     analysis: Analysis,
-    contact: Contact,
-    logged_by: User | None,
-    subject: str,
-    text: str,
-    html: str,
-    channel: str,
-    occurred_at: datetime,
+    fields: EntryFields,
     raw: bytes | None,
     attachments: Sequence[NewAttachment],
-    external_id: str,
-    data: dict[str, Any] | None,
 ) -> Entry:
-    """Store a customer's message on `ticket` with its tone; the caller marks the ticket
-    (`tone_marks`): in its insert for the message that opens it, by an update after that."""
-    entry = entry_append(
-        chain=ticket.chain,
-        **_message_fields(contact, logged_by, data),
-        channel=channel,
-        occurred_at=occurred_at,
-        subject=subject,
-        text=text,
-        html=html,
-        raw=raw,
-        attachments=attachments,
-        external_id=external_id,
-    )
+    """Store a customer's message (`_message_fields`) on `ticket` with its tone; the caller
+    marks the ticket (`tone_marks`)."""
+    entry = entry_append(chain=ticket.chain, raw=raw, attachments=attachments, **fields)
     tone = tone_build(
-        entry=entry, ticket=ticket, contact=contact, text=text or subject, analysis=analysis
+        entry=entry,
+        ticket=ticket,
+        contact=fields.get("actor_contact"),
+        text=fields.get("text") or fields.get("subject", ""),
+        analysis=analysis,
     )
     rows_create(Tone, [tone])
     return entry
 
 
-def _customer_message_draft(
+def _message_fields(
     *,
-    now: datetime,
     contact: Contact,
     logged_by: User | None,
     subject: str,
@@ -291,32 +278,22 @@ def _customer_message_draft(
     occurred_at: datetime,
     external_id: str,
     data: dict[str, Any] | None,
-) -> Entry:
-    """`_customer_message`'s entry, drafted before the chain it opens exists (`chain_open`)."""
-    return entry_draft(
-        now=now,
-        **_message_fields(contact, logged_by, data),
-        channel=channel,
-        occurred_at=occurred_at,
-        subject=subject,
-        text=text,
-        html=html,
-        external_id=external_id,
-    )
-
-
-def _message_fields(
-    contact: Contact, logged_by: User | None, data: dict[str, Any] | None
-) -> dict[str, Any]:
-    """What marks an entry as a customer's message: who wrote it, and who logged it for them."""
+) -> EntryFields:
+    """What a customer's message entry says: who wrote it, who logged it for them, and when."""
     extra = dict(data or {})
     if logged_by is not None:
         extra["logged_by"] = logged_by.actor
     return {
         "kind": Kind.MESSAGE,
         "direction": Direction.IN,
+        "channel": channel,
         "actor_contact": contact,
+        "occurred_at": occurred_at,
+        "subject": subject,
+        "text": text,
+        "html": html,
         "data": extra,
+        "external_id": external_id,
     }
 
 
@@ -346,9 +323,7 @@ def ticket_message_add(
     with transaction.atomic():
         locked = Ticket.objects.select_for_update().select_related("chain").get(pk=ticket.pk)
         with chain_writes(locked.chain, locked=True):
-            entry = _customer_message(
-                ticket=locked,
-                analysis=analysis,
+            fields = _message_fields(
                 contact=contact,
                 logged_by=logged_by,
                 subject=subject,
@@ -356,10 +331,11 @@ def ticket_message_add(
                 html=html,
                 channel=channel,
                 occurred_at=occurred_at,
-                raw=raw,
-                attachments=attachments,
                 external_id=external_id,
                 data=data,
+            )
+            entry = _customer_message(
+                ticket=locked, analysis=analysis, fields=fields, raw=raw, attachments=attachments
             )
             # The ticket shows the anger of the latest message; abusive language, once seen,
             # stays.
