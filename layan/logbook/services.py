@@ -116,6 +116,23 @@ def chain_open(*, label: str, drafts: Sequence[Draft]) -> Iterator[Chain]:
         entry_seal(draft.entry, chain=chain, raw_blob=draft.raw_blob, stored=draft.stored)
     rows_create(Chain, [chain])
     yield chain
+    _drafts_write(drafts)
+
+
+def draft_stored(
+    entry: Entry, *, raw: bytes | None = None, attachments: Sequence[NewAttachment] = ()
+) -> Draft:
+    """A drafted `entry` with its raw message and attachments stored as blobs, in the
+    caller's transaction (their rows belong to it)."""
+    return Draft(
+        entry,
+        raw_blob=blob_put(raw) if raw is not None else None,
+        stored=[(item, blob_put(item.payload)) for item in attachments],
+    )
+
+
+def _drafts_write(drafts: Sequence[Draft]) -> None:
+    """Insert sealed drafts' entries in one statement, then their attachments."""
     rows_create(Entry, [draft.entry for draft in drafts])
     attachments = [row for draft in drafts for row in entry_attachments(draft.entry, draft.stored)]
     if attachments:
@@ -177,14 +194,12 @@ def entry_append(
     # No savepoint of its own: a failure here fails the caller's whole change anyway.
     with transaction.atomic(savepoint=False):
         locked = held or Chain.objects.select_for_update().get(pk=chain.pk)
-        raw_blob = blob_put(raw) if raw is not None else None
-        stored = [(item, blob_put(item.payload)) for item in attachments]
-        entry = entry_prepare(chain=locked, now=now, raw_blob=raw_blob, stored=stored, **fields)
-        rows_create(Entry, [entry])
-        if stored:
-            EntryAttachment.objects.bulk_create(entry_attachments(entry, stored))
+        draft = draft_stored(entry_draft(now=now, **fields), raw=raw, attachments=attachments)
+        entry = draft.entry
+        entry_seal(entry, chain=locked, raw_blob=draft.raw_blob, stored=draft.stored)
+        _drafts_write([draft])
         if held is None:
-            locked.updated_at = now  # entry_prepare moved its head
+            locked.updated_at = now  # entry_seal moved its head
             rows_update(Chain, _HEAD, [locked])
         chain.head_seq, chain.head_hash = entry.seq, entry.body_hash
     return entry

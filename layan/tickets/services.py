@@ -17,7 +17,6 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from layan.core import clock
-from layan.core.blobs import blob_put
 from layan.core.counters import counter_next
 from layan.core.queueing import enqueue_with_commit
 from layan.core.reads import PreparedRead
@@ -33,6 +32,7 @@ from layan.logbook.services import (
     NewAttachment,
     chain_open,
     chain_writes,
+    draft_stored,
     entry_append,
     entry_draft,
     entry_redact,
@@ -222,9 +222,7 @@ def ticket_open(
         reference = counter_next("ticket", start=settings.LAYAN_TICKET_REFERENCE_START)
         drafts = [Draft(opened)]
         if entry is not None:
-            raw_blob = blob_put(raw) if raw is not None else None
-            stored = [(item, blob_put(item.payload)) for item in attachments]
-            drafts.append(Draft(entry, raw_blob=raw_blob, stored=stored))
+            drafts.append(draft_stored(entry, raw=raw, attachments=attachments))
         with chain_open(label=str(reference), drafts=drafts) as chain:
             ticket.reference, ticket.chain = reference, chain
             rows_create(Ticket, [ticket])
