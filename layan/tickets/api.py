@@ -23,7 +23,7 @@ from layan.tickets.queries import (
     inbox_for,
     ticket_for,
     ticket_key_for,
-    ticket_timeline,
+    ticket_timeline_fields,
 )
 
 router = Router()
@@ -125,6 +125,10 @@ def _ticket_out(ticket: Ticket) -> dict[str, Any]:
     }
 
 
+def _entry_fields_out(fields: dict[str, Any]) -> EntryOut:
+    return EntryOut(**{**fields, "text": "" if fields["redacted"] else fields["text"]})
+
+
 def _entry_out(entry: Entry) -> EntryOut:
     return EntryOut(
         seq=entry.seq,
@@ -195,7 +199,7 @@ def ticket_detail(request: HttpRequest, reference: int) -> dict[str, Any]:
     ticket = ticket_for(api_user(request), reference)
     return {
         **_ticket_out(ticket),
-        "entries": [_entry_out(entry) for entry in ticket_timeline(ticket)],
+        "entries": [_entry_fields_out(fields) for fields in ticket_timeline_fields(ticket)],
     }
 
 

@@ -7,12 +7,14 @@ import binascii
 import math
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.db.models import BooleanField, F, Prefetch, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.http import Http404
 from django.utils.dateparse import parse_datetime
 
+from layan.core.reads import PreparedRead, PreparedValues
 from layan.customers.models import Contact, Customer
 from layan.customers.queries import customers_for
 from layan.insight.coach import CoachReport, coach_reply
@@ -22,7 +24,7 @@ from layan.knowledge.queries import article_for, articles_for, canned_replies_fo
 from layan.logbook.models import Entry, EntryAttachment
 from layan.search.queries import ticket_match
 from layan.search.terms import reference_in
-from layan.team.models import Role, User
+from layan.team.models import Role, Team, User
 from layan.tickets.models import (
     ACTIVE_STATUSES,
     ANGRY_AT,
@@ -52,9 +54,15 @@ def tickets_for(user: User) -> QuerySet[Ticket]:
     return tickets.filter(Q(team_id__in=team_ids) | Q(owner=user))
 
 
-def ticket_for(user: User, reference: int | str) -> Ticket:
-    """Return one ticket by its reference if `user` may see it, else 404 (never 403)."""
-    tickets = tickets_for(user).select_related(
+# The reference is a PositiveBigIntegerField: a number beyond it names no ticket (and would
+# overflow the driver's integer).
+_REFERENCE_MAX = 2**63 - 1
+
+
+def _ticket_visible(scope: str, *, reference: int, user: int) -> QuerySet[Ticket]:
+    """The ticket `reference` if the user `user` may see it, as `tickets_for` decides, in the
+    shape `ticket_for` reads; `scope` is that user's rule ("all", "portfolio" or "teams")."""
+    tickets = Ticket.objects.filter(reference=reference).select_related(
         # The customer's account manager is named on the ticket page.
         "customer__account_manager",
         "requester",
@@ -62,7 +70,44 @@ def ticket_for(user: User, reference: int | str) -> Ticket:
         "team",
         "chain",
     )
-    return _visible(tickets, reference)
+    if scope == "all":
+        return tickets
+    if scope == "portfolio":
+        return tickets.filter(Q(customer__account_manager_id=user) | Q(owner_id=user))
+    teams = Team.members.through.objects.filter(user_id=user).values("team_id")
+    return tickets.filter(Q(team_id__in=teams) | Q(owner_id=user))
+
+
+# Every ticket page, and the API's ticket, asks this first: built once per scope (see
+# `layan.core.reads`); compiling its six joined tables cost more than running it.
+_ticket_visible_read = PreparedRead(_ticket_visible, reference=int, user=int)
+
+
+def ticket_for(user: User, reference: int | str) -> Ticket:
+    """Return one ticket by its reference if `user` may see it, else 404 (never 403)."""
+    number = _reference_number(reference)
+    if not user.is_active:
+        raise Http404("No such ticket")
+    if user.sees_everything:
+        scope = "all"
+    elif user.role == Role.ACCOUNT_MANAGER:
+        scope = "portfolio"
+    else:
+        scope = "teams"
+    ticket = _ticket_visible_read.one(scope, reference=number, user=user.pk)
+    if ticket is None:
+        raise Http404("No such ticket")
+    return ticket
+
+
+def _reference_number(reference: int | str) -> int:
+    try:
+        number = int(str(reference).lstrip("#"))
+    except (TypeError, ValueError) as error:
+        raise Http404("No such ticket") from error
+    if not 0 <= number <= _REFERENCE_MAX:
+        raise Http404("No such ticket")
+    return number
 
 
 def ticket_key_for(user: User, reference: int | str) -> Ticket:
@@ -74,11 +119,7 @@ def ticket_key_for(user: User, reference: int | str) -> Ticket:
 
 def _visible(tickets: QuerySet[Ticket], reference: int | str) -> Ticket:
     try:
-        number = int(str(reference).lstrip("#"))
-    except (TypeError, ValueError) as error:
-        raise Http404("No such ticket") from error
-    try:
-        return tickets.get(reference=number)
+        return tickets.get(reference=_reference_number(reference))
     except Ticket.DoesNotExist as error:
         raise Http404("No such ticket") from error
 
@@ -280,6 +321,33 @@ def ticket_timeline(ticket: Ticket) -> QuerySet[Entry]:
         )
         .order_by("seq")
     )
+
+
+# What the API shows of each entry: its own columns, no related rows.
+TIMELINE_FIELDS = (
+    "seq",
+    "kind",
+    "direction",
+    "channel",
+    "actor",
+    "occurred_at",
+    "subject",
+    "text",
+    "redacted",
+)
+_timeline_rows = PreparedValues(
+    lambda chain: (
+        Entry.objects.filter(chain_id=chain).order_by("seq").values_list(*TIMELINE_FIELDS)
+    ),
+    chain=int,
+)
+
+
+def ticket_timeline_fields(ticket: Ticket) -> list[dict[str, Any]]:
+    """Return the entries of an already-authorised ticket, oldest first, as `TIMELINE_FIELDS`
+    by name: for a client that needs no actor, attachment or delivery rows."""
+    rows = _timeline_rows.rows(chain=ticket.chain_id)
+    return [dict(zip(TIMELINE_FIELDS, row, strict=True)) for row in rows]
 
 
 def customer_tickets(customer: Customer, *, user: User, limit: int = 50) -> list[Ticket]:

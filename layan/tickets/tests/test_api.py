@@ -13,6 +13,7 @@ from django.test import Client
 from layan.channels.models import OutboundRecord
 from layan.customers.tests.factories import CustomerFactory, IdentityFactory
 from layan.logbook.models import Entry, Kind
+from layan.logbook.services import entry_redact
 from layan.management.commands.openapi import openapi_text
 from layan.team.models import Role, User
 from layan.team.tests.factories import TeamFactory, UserFactory
@@ -108,6 +109,23 @@ def test_a_ticket_with_its_timeline(client: Client, agent: User, ticket: Ticket)
     body = client.get(f"/api/v1/tickets/{ticket.reference}", headers=bearer(agent)).json()
     assert body["subject"] == "Kemasan penyok" and body["version"] == 1
     assert [entry["kind"] for entry in body["entries"]] == ["created", "message"]
+
+
+def test_a_ticket_is_read_in_three_statements_and_shows_no_redacted_text(
+    client: Client, agent: User, ticket: Ticket, django_assert_num_queries: Any
+) -> None:
+    message = ticket.chain.entries.get(kind=Kind.MESSAGE)
+    entry_redact(entry=message, actor=UserFactory(role=Role.ADMIN), reason="Permintaan PDP")
+    headers = bearer(agent)
+    client.get(f"/api/v1/tickets/{ticket.reference}", headers=headers)  # notes the token's use
+    # The token, the ticket with its visibility, the entries' own columns.
+    with django_assert_num_queries(3):
+        body = client.get(f"/api/v1/tickets/{ticket.reference}", headers=headers).json()
+    entries = {entry["kind"]: entry for entry in body["entries"]}
+    assert [entry["seq"] for entry in body["entries"]] == [1, 2, 3]
+    assert entries["message"]["redacted"] is True and entries["message"]["text"] == ""
+    assert entries["redaction"]["text"] == "Permintaan PDP"
+    assert body["customer"]["id"] == ticket.customer_id and body["team"]["id"] == ticket.team_id
 
 
 def test_open_a_ticket_through_the_api(client: Client) -> None:

@@ -86,7 +86,35 @@ def test_sec_a05_each_role_sees_exactly_its_tickets(world: World, role: str) -> 
     assert set(contacts_for(user).values_list("pk", flat=True)) >= visible_contacts
 
 
-@pytest.mark.parametrize("reference", ["abc", "", "#", "-1", "99999999999999999999", None])
+@pytest.mark.parametrize("role", ["admin", "am1", "agent_b"])
+def test_ticket_for_reads_the_ticket_and_its_page_rows_in_one_statement(
+    world: World, role: str, django_assert_num_queries: object
+) -> None:
+    """One statement per scope (everything, a portfolio, teams), the visibility included."""
+    shown = world.tickets["t3"]  # every one of these sees it: portfolio, team, everything
+    for _ in range(2):  # built on the first call, reused on the second
+        with django_assert_num_queries(1):  # type: ignore[operator]
+            ticket = ticket_for(world.users[role], f"#{shown.reference}")
+            related = (
+                ticket.customer.account_manager,
+                ticket.requester,
+                ticket.owner,
+                ticket.team,
+                ticket.chain,
+            )
+        assert ticket == shown and ticket.subject == shown.subject
+        assert related == (
+            world.users["am1"],
+            shown.requester,
+            world.users["agent_a"],
+            shown.team,
+            shown.chain,
+        )
+
+
+@pytest.mark.parametrize(
+    "reference", ["abc", "", "#", "-1", str(2**63), "99999999999999999999", None]
+)
 def test_ticket_for_malformed_reference_is_404(world: World, reference: object) -> None:
     with pytest.raises(Http404):
         ticket_for(world.users["admin"], reference)  # type: ignore[arg-type]
