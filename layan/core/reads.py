@@ -184,7 +184,7 @@ class _Prepared[Q: QuerySet[Any, Any]]:
 
 
 class PreparedRead[M: Model](_Prepared[QuerySet[M]]):
-    """A lookup of one model row, run with new values by `one` (a unique row) or `first`."""
+    """A lookup of model rows, run with new values by `one` (a unique row), `first` or `all`."""
 
     def one(self, *variant: Hashable, using: str = DEFAULT_DB_ALIAS, **values: Any) -> M | None:
         """Return the one row the query finds for `values`, or None; more than one is an error,
@@ -203,6 +203,11 @@ class PreparedRead[M: Model](_Prepared[QuerySet[M]]):
         """Return the first row of the query's order for `values`, or None."""
         statement, rows, connection = self._run(1, variant, using, values)
         return self._instance(statement, rows[0], connection) if rows else None
+
+    def all(self, *variant: Hashable, using: str = DEFAULT_DB_ALIAS, **values: Any) -> list[M]:
+        """Return every row the query finds for `values`, in its order, as instances."""
+        statement, rows, connection = self._run(None, variant, using, values)
+        return [self._instance(statement, row, connection) for row in rows]
 
     def _instance(
         self, statement: _Statement, row: Sequence[Any], connection: BaseDatabaseWrapper

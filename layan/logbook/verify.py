@@ -18,6 +18,7 @@ from typing import Any
 
 from django.conf import settings
 
+from layan.core.reads import PreparedRead, PreparedValues
 from layan.logbook.chain import ChainReport, Code, Problem, Record, Severity, verify_chain
 from layan.logbook.merkle import ChainHead, MerkleBuilder, merkle_root
 from layan.logbook.models import Chain, Checkpoint, CheckpointHead, Entry, SigningKey
@@ -189,22 +190,31 @@ def logbook_verify(
     return report
 
 
-def _check_ticket_against_checkpoint(report: VerifyReport, ticket: str) -> None:
-    """The chain's entry at the seq the newest checkpoint recorded must still be that entry."""
-    head = (
-        CheckpointHead.objects.filter(chain__label=ticket)
+# Every ticket page checks its chain against the newest checkpoint: built once (see
+# `layan.core.reads`).
+_newest_head = PreparedRead(
+    lambda label: (
+        CheckpointHead.objects.filter(chain__label=label)
         .select_related("checkpoint")
         .order_by("-checkpoint_id")
-        .first()
-    )
+    ),
+    label=str,
+)
+_body_hash = PreparedValues(
+    lambda label, seq: Entry.objects.filter(chain__label=label, seq=seq).values_list("body_hash"),
+    label=str,
+    seq=int,
+)
+
+
+def _check_ticket_against_checkpoint(report: VerifyReport, ticket: str) -> None:
+    """The chain's entry at the seq the newest checkpoint recorded must still be that entry."""
+    head = _newest_head.first(label=ticket)
     if head is None:
         return
     report.checkpoint = head.checkpoint_id
-    stored = (
-        Entry.objects.filter(chain__label=ticket, seq=head.seq)
-        .values_list("body_hash", flat=True)
-        .first()
-    )
+    found = _body_hash.rows(label=ticket, seq=head.seq)  # (chain, seq) is unique
+    stored = found[0][0] if found else None
     if stored is None:
         report.add(
             ticket,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from django.http import Http404
 
+from layan.core.reads import PreparedRead
 from layan.sla.models import Calendar, CalendarHoliday, Policy, TicketSla
 from layan.team.models import Role, User
 from layan.tickets.models import Ticket
@@ -15,9 +16,16 @@ def can_manage_sla(user: User) -> bool:
     return user.is_active and (user.is_superuser or user.role in (Role.ADMIN, Role.MANAGER))
 
 
+# Every ticket page shows it: built once (see `layan.core.reads`).
+_ticket_sla = PreparedRead(
+    lambda ticket: TicketSla.objects.filter(ticket_id=ticket).select_related("policy"),
+    ticket=int,
+)
+
+
 def ticket_sla(ticket: Ticket) -> TicketSla | None:
     """Return the stored SLA of an authorised ticket; None before its first evaluation."""
-    return TicketSla.objects.filter(ticket_id=ticket.pk).select_related("policy").first()
+    return _ticket_sla.one(ticket=ticket.pk)  # one per ticket
 
 
 def calendars_all() -> QuerySet[Calendar]:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import BooleanField, F, Prefetch, Q, QuerySet
+from django.db.models import BooleanField, F, Prefetch, Q, QuerySet, prefetch_related_objects
 from django.db.models.expressions import RawSQL
 from django.http import Http404
 from django.utils.dateparse import parse_datetime
@@ -310,17 +310,27 @@ def search_shortcuts(user: User, text: str, *, limit: int = 5) -> SearchShortcut
     return SearchShortcuts(ticket=ticket, customers=customers)
 
 
-def ticket_timeline(ticket: Ticket) -> QuerySet[Entry]:
-    """Return the entries of an already-authorised ticket, oldest first, ready to render."""
-    return (
-        Entry.objects.filter(chain_id=ticket.chain_id)
+# A ticket page and its transcript list every entry: built once (see `layan.core.reads`);
+# compiling the entry's four related rows cost more than reading them.
+_timeline = PreparedRead(
+    lambda chain: (
+        Entry.objects.filter(chain_id=chain)
         # "outbound" is the mail the channels app queued for a reply (delivery status).
         .select_related("actor_user", "actor_contact", "outbound", "tone")
-        .prefetch_related(
-            Prefetch("attachments", queryset=EntryAttachment.objects.order_by("position"))
-        )
         .order_by("seq")
+    ),
+    chain=int,
+)
+
+
+def ticket_timeline(ticket: Ticket) -> list[Entry]:
+    """Return the entries of an already-authorised ticket, oldest first, ready to render:
+    their actors, tones, outbound mail and attachments (in order) read with them."""
+    entries = _timeline.all(chain=ticket.chain_id)
+    prefetch_related_objects(
+        entries, Prefetch("attachments", queryset=EntryAttachment.objects.order_by("position"))
     )
+    return entries
 
 
 # What the API shows of each entry: its own columns, no related rows.

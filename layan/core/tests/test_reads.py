@@ -137,7 +137,7 @@ def test_membership_is_found_exactly_when_its_customer_is_visible(role: Role) ->
     assert membership_for(user, owned.customer_id, owned.requester_id) is None
 
 
-def test_first_takes_the_first_row_of_the_order() -> None:
+def test_first_takes_the_first_row_of_the_order_and_all_takes_every_row() -> None:
     newest_first = PreparedRead(
         lambda user: ApiToken.objects.filter(user_id=user).order_by("-created_at", "-pk"),
         user=int,
@@ -148,6 +148,8 @@ def test_first_takes_the_first_row_of_the_order() -> None:
     token_create(user=user, name="baru")
     found = newest_first.first(user=user.pk)
     assert found is not None and found.name == "baru"
+    assert [token.name for token in newest_first.all(user=user.pk)] == ["baru", "lama"]
+    assert newest_first.all(user=UserFactory().pk) == []
 
 
 @pytest.mark.django_db(transaction=True)  # outside the test's own transaction

@@ -5,10 +5,17 @@ from django.http import Http404
 
 from layan.customers.queries import contact_for, contacts_for, customer_for, customers_for
 from layan.customers.tests.factories import CustomerFactory
+from layan.logbook.services import NewAttachment
 from layan.team.models import Role, User
 from layan.team.tests.factories import TeamFactory, UserFactory
 from layan.tickets.models import Ticket
-from layan.tickets.queries import InboxFilters, inbox_for, ticket_for, tickets_for
+from layan.tickets.queries import (
+    InboxFilters,
+    inbox_for,
+    ticket_for,
+    ticket_timeline,
+    tickets_for,
+)
 from layan.tickets.tests.factories import make_ticket
 
 pytestmark = pytest.mark.django_db
@@ -214,3 +221,33 @@ def test_inbox_query_count_does_not_grow_with_tickets(
         page = inbox_for(agent, InboxFilters())
         for ticket in page.tickets:
             _ = (ticket.customer.name, ticket.requester.name, ticket.owner, ticket.team)
+
+
+def test_the_timeline_reads_entries_their_rows_and_attachments_in_two_statements(
+    django_assert_num_queries: object,
+) -> None:
+    owner = UserFactory(role=Role.AGENT)
+    files = [
+        NewAttachment(filename=name, content_type="text/plain", payload=name.encode())
+        for name in ("nota.txt", "foto.txt", "resi.txt")
+    ]
+    ticket = make_ticket(owner=owner, attachments=files)
+    with django_assert_num_queries(2):  # type: ignore[operator]
+        timeline = ticket_timeline(ticket)
+        seen = [
+            (
+                entry.kind,
+                entry.actor_user,
+                entry.actor_contact,
+                [a.filename for a in entry.attachments.all()],
+            )
+            for entry in timeline
+        ]
+    assert seen == [
+        ("created", None, ticket.requester, []),
+        ("message", None, ticket.requester, ["nota.txt", "foto.txt", "resi.txt"]),
+        ("owner", None, None, []),
+    ]
+    message = timeline[1]
+    with django_assert_num_queries(0):  # type: ignore[operator]
+        assert message.tone is not None and message.tone.entry_id == message.pk
