@@ -14,6 +14,7 @@ from django.db.models import F, OuterRef, Prefetch, QuerySet, Subquery
 from django.db.models.functions import Collate
 
 from layan.core.blobs import blob_digest, blob_exists
+from layan.core.reads import PreparedValues
 from layan.logbook.bodies import entry_body, utc_stamp
 from layan.logbook.chain import GENESIS, BlobDigest, Record
 from layan.logbook.merkle import ChainHead
@@ -118,16 +119,15 @@ class StoredRecord:
     record: Record
 
 
-def records_stream(*, label: str | None = None, blobs: bool = True) -> Iterator[StoredRecord]:
-    """Yield every entry (or one chain's) as a verifier record, chain by chain in Merkle order,
-    in constant memory: two streamed queries (entries, attachments) merged on the fly."""
+def _record_rows(label: str | None) -> tuple[QuerySet[Any, Any], QuerySet[Any, Any]]:
+    """The rows of every entry and attachment (or of chain `label`'s) in Merkle order: chain
+    by chain in byte order of the label, then by seq."""
     entries = Entry.objects.all()
     attachments = EntryAttachment.objects.all()
     if label is not None:
         entries = entries.filter(chain__label=label)
         attachments = attachments.filter(entry__chain__label=label)
-    vendor = _vendor(entries)
-    collation = _BYTE_ORDER.get(vendor)
+    collation = _BYTE_ORDER.get(_vendor(entries))
     chain_order: Any = Collate("chain__label", collation) if collation else "chain__label"
     entry_rows = entries.order_by(chain_order, "seq", "pk").values_list(*_ENTRY_FIELDS)
     attachment_order: Any = (
@@ -136,13 +136,29 @@ def records_stream(*, label: str | None = None, blobs: bool = True) -> Iterator[
     attachment_rows = attachments.order_by(
         attachment_order, "entry__seq", "entry_id", "position"
     ).values_list("entry_id", "blob_id", "blob__size", "filename")
-    # The whole log streams through cursors. One chain (a ticket page's check) is small and is
-    # read at once: on PostgreSQL a streaming cursor is declared, fetched from until a fetch
-    # comes back empty, and closed, each a round trip of its own.
-    stream = label is None
-    pending = _Peek(_rows(attachment_rows, stream=stream))
+    return entry_rows, attachment_rows
+
+
+# A ticket page checks its chain on every view: its two reads are built once (see
+# `layan.core.reads`), and read at once. On PostgreSQL a streaming cursor is declared,
+# fetched from until a fetch comes back empty, and closed, each a round trip of its own.
+_chain_entry_rows = PreparedValues(lambda label: _record_rows(label)[0], label=str)
+_chain_attachment_rows = PreparedValues(lambda label: _record_rows(label)[1], label=str)
+
+
+def records_stream(*, label: str | None = None, blobs: bool = True) -> Iterator[StoredRecord]:
+    """Yield every entry (or one chain's) as a verifier record, chain by chain in Merkle order,
+    in constant memory: two streamed queries (entries, attachments) merged on the fly."""
+    entry_rows: Iterator[tuple[Any, ...]]
+    if label is None:  # the whole log streams through cursors
+        entries, attachments = _record_rows(None)
+        entry_rows = entries.iterator(chunk_size=CHUNK)
+        pending = _Peek(attachments.iterator(chunk_size=CHUNK))
+    else:
+        entry_rows = iter(_chain_entry_rows.rows(label=label))
+        pending = _Peek(iter(_chain_attachment_rows.rows(label=label)))
     digest = _stored_digest if blobs else None
-    for row in _rows(entry_rows, stream=stream):
+    for row in entry_rows:
         (
             pk,
             chain_label,
@@ -198,10 +214,6 @@ def records_stream(*, label: str | None = None, blobs: bool = True) -> Iterator[
                 blob_digest=digest,
             )
         yield StoredRecord(label=chain_label, claimed_seq=claimed, record=record)
-
-
-def _rows(query: Any, *, stream: bool) -> Iterator[tuple[Any, ...]]:
-    return query.iterator(chunk_size=CHUNK) if stream else iter(list(query))
 
 
 class _Peek:

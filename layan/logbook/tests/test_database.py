@@ -495,3 +495,20 @@ def test_a_ticket_opened_with_its_mail_and_attachments_verifies() -> None:
     assert verify(ticket=str(ticket.reference)).ok
     forged = entry_body(message, chain_label=ticket.chain.label, attachments=[])
     assert entry_hash(forged) != message.body_hash  # the seal covers the attachment
+
+
+def test_one_chain_is_checked_in_four_statements_every_time(log: Ticket) -> None:
+    """A ticket page checks its chain on every view: the same few statements each time, and
+    the check still finds an attachment that is gone."""
+    label = str(log.reference)
+    counts = []
+    for _ in range(2):
+        with CaptureQueriesContext(connection) as queries:
+            assert verify(ticket=label).ok
+        counts.append(len(queries))
+    assert counts == [4, 4]  # the chain, its entries, their attachments, the checkpoint head
+    with triggers_off():
+        entry(log, 3).attachments.all().delete()
+    report = verify(ticket=label)
+    assert not report.ok
+    assert report.first_bad is not None and report.first_bad.problem.seq == 3
