@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, prefetch_related_objects
 from django.http import Http404
 
+from layan.core.reads import PreparedRead
 from layan.knowledge.models import Article, ArticleVersion, CannedReply, Checklist
 from layan.team.models import User
 
@@ -42,13 +43,34 @@ def article_version(article: Article, number: int | None) -> ArticleVersion:
     return version
 
 
-def canned_replies_for(*, stage: str, category: str, fault: str) -> list[CannedReply]:
-    """Replies that fit the moment, best first: exact stage, category and fault, then wider."""
-    candidates = CannedReply.objects.filter(active=True).filter(
+# A ticket page's panel asks these three on every view: built once (see `layan.core.reads`).
+_canned_candidates = PreparedRead(
+    lambda stage, category, fault: CannedReply.objects.filter(active=True).filter(
         Q(stage=stage) | Q(stage=""),
         Q(category=category) | Q(category=""),
         Q(fault=fault) | Q(fault=""),
+    ),
+    stage=str,
+    category=str,
+    fault=str,
+)
+_checklist = PreparedRead(
+    lambda category: Checklist.objects.filter(category=category).order_by("pk"),
+    category=str,
+)
+PANEL_ARTICLES = 100
+_panel_articles = PreparedRead(
+    lambda: (
+        Article.objects.filter(latest__isnull=False)
+        .select_related("latest")
+        .order_by("slug")[:PANEL_ARTICLES]
     )
+)
+
+
+def canned_replies_for(*, stage: str, category: str, fault: str) -> list[CannedReply]:
+    """Replies that fit the moment, best first: exact stage, category and fault, then wider."""
+    candidates = _canned_candidates.all(stage=stage, category=category, fault=fault)
 
     def fit(reply: CannedReply) -> tuple[int, str]:
         return (
@@ -64,4 +86,14 @@ def canned_replies_for(*, stage: str, category: str, fault: str) -> list[CannedR
 
 
 def checklist_for(category: str) -> Checklist | None:
-    return Checklist.objects.prefetch_related("items").filter(category=category).first()
+    """The checklist of a category, its items read with it."""
+    checklist = _checklist.first(category=category)
+    if checklist is not None:
+        prefetch_related_objects([checklist], "items")
+    return checklist
+
+
+def panel_articles(user: User) -> list[Article]:
+    """The first `PANEL_ARTICLES` articles by slug, as `articles_for(user)` orders them, for a
+    ticket page."""
+    return _panel_articles.all() if user.is_active else []

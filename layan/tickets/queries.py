@@ -20,7 +20,12 @@ from layan.customers.queries import customers_for
 from layan.insight.coach import CoachReport, coach_reply
 from layan.knowledge.models import Article, CannedReply, ChecklistItem
 from layan.knowledge.placeholders import placeholders_fill
-from layan.knowledge.queries import article_for, articles_for, canned_replies_for, checklist_for
+from layan.knowledge.queries import (
+    article_for,
+    canned_replies_for,
+    checklist_for,
+    panel_articles,
+)
 from layan.logbook.models import Entry, EntryAttachment
 from layan.search.queries import ticket_match
 from layan.search.terms import reference_in
@@ -425,7 +430,7 @@ def ticket_playbook(ticket: Ticket, *, user: User, language: str) -> dict[str, o
         "canned": canned_replies_for(
             stage=ticket.stage, category=ticket.category, fault=ticket.fault
         )[:6],
-        "articles": list(articles_for(user)[:100]),
+        "articles": panel_articles(user),
         "handover_note": handover,
         "language": language,
     }

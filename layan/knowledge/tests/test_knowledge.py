@@ -1,11 +1,19 @@
+from typing import Any
+
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client
 from django.urls import reverse
 
-from layan.knowledge.models import CannedReply
+from layan.knowledge.models import CannedReply, Checklist, ChecklistItem
 from layan.knowledge.placeholders import placeholders_fill
-from layan.knowledge.queries import canned_replies_for
+from layan.knowledge.queries import (
+    PANEL_ARTICLES,
+    articles_for,
+    canned_replies_for,
+    checklist_for,
+    panel_articles,
+)
 from layan.knowledge.services import article_create, article_revise
 from layan.team.models import Role
 from layan.team.tests.factories import UserFactory
@@ -91,3 +99,32 @@ def test_pages_search_and_show_old_versions(client: Client) -> None:
         {"title_id": "x", "body_id": "y", "kind": "sop", "visibility": "internal"},
     )
     assert response.status_code == 400
+
+
+def test_a_ticket_pages_panel_reads_as_the_lists_do(django_assert_num_queries: Any) -> None:
+    """The panel's reads are built once; they answer what the ordinary queries answer."""
+    manager = UserFactory(role=Role.MANAGER)
+    for title in ("Warna cetak", "Antar barang", "Ukuran kertas"):
+        article_create(actor=manager, title_id=title, body_id=f"Isi {title}.")
+    CannedReply.objects.create(title="Tidak aktif", stage="", active=False, body_id="Lama")
+    CannedReply.objects.create(title="Umum", stage="", body_id="Terima kasih")
+    CannedReply.objects.create(title="Pesanan", category="request", body_id="Kami proses")
+    checklist = Checklist.objects.create(category="complaint")
+    for position, text in ((2, "Foto barang?"), (1, "Nomor pesanan?")):
+        ChecklistItem.objects.create(checklist=checklist, position=position, text_id=text)
+    assert [a.slug for a in panel_articles(manager)] == [
+        a.slug for a in articles_for(manager)[:PANEL_ARTICLES]
+    ]
+    assert panel_articles(UserFactory(role=Role.MANAGER, is_active=False)) == []
+    assert [r.title for r in canned_replies_for(stage="", category="question", fault="")] == [
+        "Umum"
+    ]
+    assert [r.title for r in canned_replies_for(stage="", category="request", fault="")] == [
+        "Pesanan",
+        "Umum",
+    ]
+    with django_assert_num_queries(2):  # the checklist, its items
+        found = checklist_for("complaint")
+        assert found == checklist
+        assert [item.text_id for item in found.items.all()] == ["Nomor pesanan?", "Foto barang?"]
+    assert checklist_for("question") is None
