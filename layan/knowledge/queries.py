@@ -70,6 +70,8 @@ _panel_articles = PreparedRead(
 
 def canned_replies_for(*, stage: str, category: str, fault: str) -> list[CannedReply]:
     """Replies that fit the moment, best first: exact stage, category and fault, then wider."""
+    # A ticket's fields may hold their choices' enum members; the statement takes plain text.
+    stage, category, fault = str(stage), str(category), str(fault)
     candidates = _canned_candidates.all(stage=stage, category=category, fault=fault)
 
     def fit(reply: CannedReply) -> tuple[int, str]:
@@ -87,7 +89,7 @@ def canned_replies_for(*, stage: str, category: str, fault: str) -> list[CannedR
 
 def checklist_for(category: str) -> Checklist | None:
     """The checklist of a category, its items read with it."""
-    checklist = _checklist.first(category=category)
+    checklist = _checklist.first(category=str(category))
     if checklist is not None:
         prefetch_related_objects([checklist], "items")
     return checklist

@@ -17,6 +17,7 @@ from layan.knowledge.queries import (
 from layan.knowledge.services import article_create, article_revise
 from layan.team.models import Role
 from layan.team.tests.factories import UserFactory
+from layan.tickets.models import Category, Fault, Stage
 
 pytestmark = pytest.mark.django_db
 
@@ -69,7 +70,8 @@ def test_resolve_suggests_an_apology_when_we_were_wrong_and_advocacy_otherwise()
         title="Sesuai SOP", stage="resolve", fault="customer", body_id="Sesuai kesepakatan"
     )
     CannedReply.objects.create(title="Umum", stage="", body_id="Terima kasih")
-    ours = canned_replies_for(stage="resolve", category="complaint", fault="ours")
+    # As a ticket's fields hold them just after a service set them: enum members.
+    ours = canned_replies_for(stage=Stage.RESOLVE, category=Category.COMPLAINT, fault=Fault.OURS)
     theirs = canned_replies_for(stage="resolve", category="complaint", fault="customer")
     assert ours[0].title == "Maaf" and "Sesuai SOP" not in [r.title for r in ours]
     assert theirs[0].title == "Sesuai SOP" and "Maaf" not in [r.title for r in theirs]
@@ -128,3 +130,4 @@ def test_a_ticket_pages_panel_reads_as_the_lists_do(django_assert_num_queries: A
         assert found == checklist
         assert [item.text_id for item in found.items.all()] == ["Nomor pesanan?", "Foto barang?"]
     assert checklist_for("question") is None
+    assert checklist_for(Category.COMPLAINT) == checklist
