@@ -10,8 +10,12 @@ from layan.knowledge.models import Article, ArticleVersion, CannedReply, Checkli
 from layan.team.models import User
 
 
+def _published() -> QuerySet[Article]:
+    return Article.objects.filter(latest__isnull=False).select_related("latest")
+
+
 def articles_for(user: User, *, search: str = "") -> QuerySet[Article]:
-    articles = Article.objects.filter(latest__isnull=False).select_related("latest")
+    articles = _published()
     if not user.is_active:
         return articles.none()
     term = " ".join(search.split())[:200]
@@ -59,13 +63,7 @@ _checklist = PreparedRead(
     category=str,
 )
 PANEL_ARTICLES = 100
-_panel_articles = PreparedRead(
-    lambda: (
-        Article.objects.filter(latest__isnull=False)
-        .select_related("latest")
-        .order_by("slug")[:PANEL_ARTICLES]
-    )
-)
+_panel_articles = PreparedRead(lambda: _published().order_by("slug")[:PANEL_ARTICLES])
 
 
 def canned_replies_for(*, stage: str, category: str, fault: str) -> list[CannedReply]:

@@ -49,14 +49,30 @@ def tickets_for(user: User) -> QuerySet[Ticket]:
     the ones they own; agents and viewers see their teams' tickets and the ones they own.
     """
     tickets = Ticket.objects.all()
-    if not user.is_active:
+    scope = _scope(user)
+    if scope == "none":
         return tickets.none()
+    teams = list(user.teams.values_list("pk", flat=True)) if scope == "teams" else []
+    return _scoped(tickets, scope, user=user.pk, teams=teams)
+
+
+def _scope(user: User) -> str:
+    """Which rule decides what `user` sees: "none", "all", "portfolio" or "teams"."""
+    if not user.is_active:
+        return "none"
     if user.sees_everything:
+        return "all"
+    return "portfolio" if user.role == Role.ACCOUNT_MANAGER else "teams"
+
+
+def _scoped(tickets: QuerySet[Ticket], scope: str, *, user: int, teams: Any) -> QuerySet[Ticket]:
+    """`tickets` narrowed to what the user `user` sees under `scope` ("all", "portfolio" or
+    "teams"); `teams`: that user's team ids, as a list or a subquery."""
+    if scope == "all":
         return tickets
-    if user.role == Role.ACCOUNT_MANAGER:
-        return tickets.filter(Q(customer__account_manager=user) | Q(owner=user))
-    team_ids = list(user.teams.values_list("pk", flat=True))
-    return tickets.filter(Q(team_id__in=team_ids) | Q(owner=user))
+    if scope == "portfolio":
+        return tickets.filter(Q(customer__account_manager_id=user) | Q(owner_id=user))
+    return tickets.filter(Q(team_id__in=teams) | Q(owner_id=user))
 
 
 # The reference is a PositiveBigIntegerField: a number beyond it names no ticket (and would
@@ -75,12 +91,8 @@ def _ticket_visible(scope: str, *, reference: int, user: int) -> QuerySet[Ticket
         "team",
         "chain",
     )
-    if scope == "all":
-        return tickets
-    if scope == "portfolio":
-        return tickets.filter(Q(customer__account_manager_id=user) | Q(owner_id=user))
     teams = Team.members.through.objects.filter(user_id=user).values("team_id")
-    return tickets.filter(Q(team_id__in=teams) | Q(owner_id=user))
+    return _scoped(tickets, scope, user=user, teams=teams)
 
 
 # Every ticket page, and the API's ticket, asks this first: built once per scope (see
@@ -91,14 +103,9 @@ _ticket_visible_read = PreparedRead(_ticket_visible, reference=int, user=int)
 def ticket_for(user: User, reference: int | str) -> Ticket:
     """Return one ticket by its reference if `user` may see it, else 404 (never 403)."""
     number = _reference_number(reference)
-    if not user.is_active:
+    scope = _scope(user)
+    if scope == "none":
         raise Http404("No such ticket")
-    if user.sees_everything:
-        scope = "all"
-    elif user.role == Role.ACCOUNT_MANAGER:
-        scope = "portfolio"
-    else:
-        scope = "teams"
     ticket = _ticket_visible_read.one(scope, reference=number, user=user.pk)
     if ticket is None:
         raise Http404("No such ticket")
