@@ -190,3 +190,37 @@ def test_a_write_outside_a_transaction_takes_a_turn_of_its_own(database: Path) -
         assert cursor.fetchone()[0] == 1
     reader.close()
     holder.close()
+
+
+def test_placeholders_are_converted_as_django_converts_them(
+    database: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each statement's "%s" become "?" once per process; what comes out is Django's own
+    conversion, and the statements kept are bounded in number and length."""
+    from django.db.backends.sqlite3.base import SQLiteCursorWrapper
+
+    from layan.core.sqlite import base
+
+    monkeypatch.setattr(base, "_converted", {})
+    monkeypatch.setattr(base, "CONVERTED_COUNT", 3)
+    wrapper = sqlite_wrapper(database, "converter")
+    with wrapper.cursor() as cursor:
+        cursor.execute("INSERT INTO seen VALUES (%s || '%%')", ["a"])
+        cursor.execute("INSERT INTO seen VALUES (%s || '%%')", ["b"])  # converted once
+        cursor.execute("SELECT writer FROM seen WHERE writer = %(name)s", {"name": "a%"})
+        assert cursor.fetchall() == [("a%",)]
+        long = "SELECT writer FROM seen WHERE writer IN (" + ", ".join(["%s"] * 1500) + ")"  # noqa: S608
+        cursor.execute(long, ["b%"] * 1500)
+        assert cursor.fetchall() == [("b%",)]
+        assert base._converted == {
+            "INSERT INTO seen VALUES (%s || '%%')": "INSERT INTO seen VALUES (? || '%')"
+        }
+        own = cursor.cursor
+        assert all(
+            SQLiteCursorWrapper.convert_query(own, query) == kept
+            for query, kept in base._converted.items()
+        )
+        for number in range(5):  # a full store starts again
+            assert own.convert_query(f"SELECT %s + {number}") == f"SELECT ? + {number}"
+        assert len(base._converted) <= 3
+    wrapper.close()
