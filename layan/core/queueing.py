@@ -12,16 +12,21 @@ task is queued once the transaction has committed, as `transaction.on_commit` do
 
 from __future__ import annotations
 
+import uuid
+import weakref
+from dataclasses import dataclass
+from datetime import datetime
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
-from django.db import transaction
+from django.db import connection, connections, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.tasks import Task
 from django.tasks.signals import task_enqueued
 from django.utils.json import normalize_json
 from django_tasks_db import DatabaseBackend
 
-from layan.core.rows import rows_insert
+from layan.core.rows import column_preparer, row_statement
 
 if TYPE_CHECKING:
     from django_tasks_db.models import DBTaskResult
@@ -67,26 +72,85 @@ class DatabaseQueue(DatabaseBackend):
     def enqueue_in_transaction(self, task: Task[..., Any], args: tuple[Any, ...]) -> None:
         """Write `task(*args)`'s row in the current transaction, as `enqueue` does; its result
         and the `task_enqueued` signal come when the transaction commits (at once without
-        one). On SQLite the transaction holds the one writer's turn: only the row is written
-        in it, and a rolled-back task is never announced."""
+        one). On SQLite the transaction holds the one writer's turn: only the row's insert
+        happens in it, and a rolled-back task is never announced."""
         self.validate_task(task)
-        row = self._task_to_db_task(task, args, {})
-        transaction.on_commit(partial(self._announce, row))
+        written = self._row_write(task, args, {})
+        transaction.on_commit(partial(self._announce, task, written))
 
-    def _announce(self, row: DBTaskResult) -> None:
-        task_enqueued.send(type(self), task_result=row.task_result)
+    def _announce(self, task: Task[..., Any], written: _Written) -> None:
+        task_enqueued.send(type(self), task_result=self._row(task, written).task_result)
 
     def _task_to_db_task(self, task: Task[..., Any], args: Any, kwargs: Any) -> DBTaskResult:
+        return self._row(task, self._row_write(task, args, kwargs))
+
+    def _row_write(self, task: Task[..., Any], args: Any, kwargs: Any) -> _Written:
+        """Insert the row of `task(*args, **kwargs)`: every column but its key, time and
+        arguments is the same for each row of `task`, prepared once per connection."""
+        queue = _writers.setdefault(connections[connection.alias], {})
+        writer = queue.get(task)
+        if writer is None:
+            if len(queue) >= self.VALIDATED_LIMIT:
+                queue.clear()
+            writer = queue[task] = _RowWriter(self._row(task, _Written(uuid.UUID(int=0), None, {})))
+        arguments = normalize_json({"args": args, "kwargs": kwargs})
+        return writer.write(self._get_id(), cast(dict[str, Any], arguments))
+
+    def _row(self, task: Task[..., Any], written: _Written) -> DBTaskResult:
+        """The row `django_tasks_db` would have made for `task` (`written` saved, when it was)."""
         from django_tasks_db.models import DBTaskResult, get_date_max
 
         row: DBTaskResult = DBTaskResult(
-            id=self._get_id(),
-            args_kwargs=normalize_json({"args": args, "kwargs": kwargs}),
+            id=written.id,
+            args_kwargs=written.args_kwargs,
             priority=task.priority,
             task_path=task.module_path,
             queue_name=task.queue_name,
             run_after=task.run_after or get_date_max(),
             backend_name=self.alias,
         )
-        rows_insert(DBTaskResult, [row])
+        if written.enqueued_at is not None:
+            row.enqueued_at = written.enqueued_at
+            row._state.adding, row._state.db = False, self.alias
         return row
+
+
+@dataclass(frozen=True, slots=True)
+class _Written:
+    """What varies between the rows of one task: the key, the time it was queued (None until
+    written) and the arguments."""
+
+    id: Any  # the backend's id function's: a UUID by default
+    enqueued_at: datetime | None
+    args_kwargs: dict[str, Any]
+
+
+class _RowWriter:
+    """Inserts the rows of one task on one connection: the statement and the shared values
+    made once from a model row (`row_statement`), the three varying columns prepared as
+    `rows_insert` prepares them."""
+
+    VARYING = ("id", "enqueued_at", "args_kwargs")
+
+    def __init__(self, template: DBTaskResult) -> None:
+        self.template = template
+        self.sql, self.values, places = row_statement(type(template), template)
+        self.varying = [
+            (places[name], column_preparer(type(template), name)) for name in self.VARYING
+        ]
+
+    def write(self, key: Any, args_kwargs: dict[str, Any]) -> _Written:
+        row = self.template  # this connection's own: one thread writes through it
+        row.id, row.args_kwargs = key, args_kwargs
+        values = list(self.values)
+        for place, prepare in self.varying:
+            values[place] = prepare(row)  # the time: stamped now, as `auto_now_add` does
+        with connection.cursor() as cursor:
+            cursor.execute(self.sql, values)
+        return _Written(key, row.enqueued_at, args_kwargs)
+
+
+# Each thread has its own connection: a writer per connection and task.
+_writers: weakref.WeakKeyDictionary[BaseDatabaseWrapper, dict[Task[..., Any], _RowWriter]] = (
+    weakref.WeakKeyDictionary()
+)

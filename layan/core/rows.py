@@ -19,37 +19,49 @@ from datetime import datetime
 from functools import cache
 from typing import Any, cast
 
-from django.db import connection, connections, models
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Field, Model
 
 _Preparer = Callable[[Model], Any]
 
 
-def rows_create(model: type[Model], rows: Sequence[Model]) -> None:
+def rows_create(
+    model: type[Model], rows: Sequence[Model], *, ahead: RowsAhead | None = None
+) -> None:
     """Insert rows and give each its key, as `bulk_create` and `save` do, with the statement
     built once per chunk instead of through the query compiler for every value. For models
-    whose key the database assigns."""
+    whose key the database assigns.
+
+    With `ahead` (`RowsAhead` of these same rows), the values prepared then are written, but
+    for columns whose attribute changed since."""
     if not rows:
         return
     key = model._meta.pk
     assert key is not None and key.db_returning, f"{model._meta.label} does not number its rows"
-    fields, head, one = _insert_parts(model, rows)
+    db = connections[DEFAULT_DB_ALIAS]
+    fields, head, one = _insert_parts(model, rows, db)
     size = 1
     if len(rows) > 1:  # PostgreSQL takes at most 65,535 parameters; SQLite says its own limit
-        size = max(1, min(connection.ops.bulk_batch_size(fields, rows), 60_000 // len(fields)))
-    tail = f" RETURNING {connection.ops.quote_name(str(key.column))}"
-    preparers = _insert_preparers(model)
-    with connection.cursor() as cursor:
+        size = max(1, min(db.ops.bulk_batch_size(fields, rows), 60_000 // len(fields)))
+    tail = f" RETURNING {db.ops.quote_name(str(key.column))}"
+    preparers = _insert_preparers(model, db)
+    if ahead is not None:
+        prepared = ahead.values_now(rows, preparers)
+    else:
+        prepared = [_insert_values(row, preparers) for row in rows]
+    with db.cursor() as cursor:
         for start in range(0, len(rows), size):
             chunk = rows[start : start + size]
-            values = [value for row in chunk for value in _insert_values(row, preparers)]
+            values = [
+                value for row_values in prepared[start : start + size] for value in row_values
+            ]
             cursor.execute(head + ", ".join([one] * len(chunk)) + tail, values)
             # Rows come back in the order they were given, as `bulk_create` relies on too.
             for row, (pk,) in zip(chunk, cursor.fetchall(), strict=True):
                 setattr(row, key.attname, pk)
                 row._state.adding = False
-                row._state.db = connection.alias
+                row._state.db = db.alias
 
 
 def rows_insert(model: type[Model], rows: Sequence[Model]) -> None:
@@ -58,26 +70,90 @@ def rows_insert(model: type[Model], rows: Sequence[Model]) -> None:
     as `bulk_create` would."""
     if not rows:
         return
-    _fields, head, one = _insert_parts(model, rows)
-    preparers = _insert_preparers(model)
-    with connection.cursor() as cursor:
+    db = connections[DEFAULT_DB_ALIAS]
+    _fields, head, one = _insert_parts(model, rows, db)
+    preparers = _insert_preparers(model, db)
+    with db.cursor() as cursor:
         if len(rows) == 1:
             cursor.execute(head + one, _insert_values(rows[0], preparers))
         else:
             cursor.executemany(head + one, [_insert_values(row, preparers) for row in rows])
     for row in rows:
         row._state.adding = False
-        row._state.db = connection.alias
+        row._state.db = db.alias
+
+
+class RowsAhead:
+    """New rows' values prepared before the transaction that inserts them (`rows_create`'s
+    `ahead`), so that only what changed in between is prepared inside it.
+
+    On SQLite a write transaction holds the one writer's turn, and preparing a row's values
+    takes longer than inserting it. A service builds its rows, prepares them here, then in its
+    transaction sets what depends on it (a reference taken from a counter, the key of a row
+    written just before) and inserts them. A column is prepared again when its attribute no
+    longer holds the very object it held (a new key, a new hash), and always when the value is
+    a mutable container (a JSON field's dict or list may have changed in place).
+    """
+
+    __slots__ = ("_held", "_names", "_rows", "_values")
+
+    def __init__(self, model: type[Model], rows: Sequence[Model]) -> None:
+        db = connections[DEFAULT_DB_ALIAS]
+        preparers = _insert_preparers(model, db)
+        self._names = [field.attname for field in _insert_statement(model, db.vendor)[0]]
+        self._rows = list(rows)
+        # Prepared first: an automatic time is stamped on its row as it is prepared.
+        self._values = [_insert_values(row, preparers) for row in rows]
+        self._held = [[row.__dict__.get(name) for name in self._names] for row in rows]
+
+    def values_now(self, rows: Sequence[Model], preparers: list[_Preparer]) -> list[list[Any]]:
+        """Each row's values as they stand now."""
+        if len(rows) != len(self._rows) or any(
+            given is not kept for given, kept in zip(rows, self._rows, strict=True)
+        ):
+            raise ValueError("rows_create was given other rows than were prepared ahead")
+        current = []
+        for row, values, held in zip(rows, self._values, self._held, strict=True):
+            now = row.__dict__
+            fresh = list(values)
+            for index, name in enumerate(self._names):
+                value = now.get(name)
+                if value is not held[index] or type(value) in _MUTABLE:
+                    fresh[index] = preparers[index](row)
+            current.append(fresh)
+        return current
+
+
+_MUTABLE = (dict, list)
+
+
+def row_statement(model: type[Model], template: Model) -> tuple[str, list[Any], dict[str, int]]:
+    """What inserting rows like `template` takes (`rows_insert`'s statement, for a model whose
+    keys are given): the statement, `template`'s values as `rows_insert` would write them, and
+    each column's place among them by attribute name. A caller that writes many rows
+    differing from `template` in a few columns prepares those with `column_preparer`."""
+    db = connections[DEFAULT_DB_ALIAS]
+    fields, head, one = _insert_parts(model, [template], db)
+    values = _insert_values(template, _insert_preparers(model, db))
+    return head + one, values, {field.attname: index for index, field in enumerate(fields)}
+
+
+def column_preparer(model: type[Model], attname: str) -> _Preparer:
+    """The preparer `rows_insert` uses for the column of `model` named `attname`."""
+    db = connections[DEFAULT_DB_ALIAS]
+    fields = _insert_statement(model, db.vendor)[0]
+    index = next(i for i, field in enumerate(fields) if field.attname == attname)
+    return _insert_preparers(model, db)[index]
 
 
 def _insert_parts(
-    model: type[Model], rows: Sequence[Model]
+    model: type[Model], rows: Sequence[Model], db: BaseDatabaseWrapper
 ) -> tuple[tuple[Field[Any, Any], ...], str, str]:
     """The columns an insert of `rows` writes, the statement's head up to
     VALUES, and one row's placeholders; related keys saved since are copied onto `rows`.
     A key the database assigns is left to it; any other key is written."""
     related_keys_copy(rows)
-    return _insert_statement(model, connection.vendor)
+    return _insert_statement(model, db.vendor)
 
 
 @cache
@@ -104,12 +180,12 @@ _preparers: weakref.WeakKeyDictionary[BaseDatabaseWrapper, dict[type[Model], lis
 )
 
 
-def _insert_preparers(model: type[Model]) -> list[_Preparer]:
+def _insert_preparers(model: type[Model], db: BaseDatabaseWrapper) -> list[_Preparer]:
     """The preparers of `_insert_parts`' columns, made once per connection."""
-    made = _preparers.setdefault(connections[connection.alias], {})
+    made = _preparers.setdefault(db, {})
     preparers = made.get(model)
     if preparers is None:
-        fields = _insert_statement(model, connection.vendor)[0]
+        fields = _insert_statement(model, db.vendor)[0]
         preparers = made[model] = [row_preparer(field) for field in fields]
     return preparers
 

@@ -22,7 +22,7 @@ from django.db import transaction
 
 from layan.core import clock
 from layan.core.blobs import blob_put
-from layan.core.rows import rows_create, rows_update
+from layan.core.rows import RowsAhead, rows_create, rows_update
 from layan.logbook.bodies import entry_body
 from layan.logbook.chain import GENESIS, content_digest, entry_hash
 from layan.logbook.merkle import ChainHead, MerkleBuilder
@@ -98,7 +98,9 @@ class Draft:
 
 
 @contextmanager
-def chain_open(*, label: str, drafts: Sequence[Draft]) -> Iterator[Chain]:
+def chain_open(
+    *, label: str, drafts: Sequence[Draft], ahead: RowsAhead | None = None
+) -> Iterator[Chain]:
     """Open the chain of a new ticket with `drafts` as its first entries, in the caller's
     transaction: the chain row is written on entering, the entries when the block ends.
 
@@ -107,7 +109,8 @@ def chain_open(*, label: str, drafts: Sequence[Draft]) -> Iterator[Chain]:
     its head already at the last of them. The block writes what refers to the chain (the
     ticket: the search index looks an entry's ticket up as the entry goes in). Then the
     entries go in, in one statement. If the block fails, no entry is written and the
-    caller's transaction rolls back.
+    caller's transaction rolls back. `ahead` holds the drafts' entries' values prepared
+    before the transaction (`RowsAhead`, in the drafts' order).
     """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("chain_open needs the caller's transaction")
@@ -116,7 +119,7 @@ def chain_open(*, label: str, drafts: Sequence[Draft]) -> Iterator[Chain]:
         entry_seal(draft.entry, chain=chain, raw_blob=draft.raw_blob, stored=draft.stored)
     rows_create(Chain, [chain])
     yield chain
-    _drafts_write(drafts)
+    _drafts_write(drafts, ahead)
 
 
 def draft_stored(
@@ -131,9 +134,9 @@ def draft_stored(
     )
 
 
-def _drafts_write(drafts: Sequence[Draft]) -> None:
+def _drafts_write(drafts: Sequence[Draft], ahead: RowsAhead | None = None) -> None:
     """Insert sealed drafts' entries in one statement, then their attachments."""
-    rows_create(Entry, [draft.entry for draft in drafts])
+    rows_create(Entry, [draft.entry for draft in drafts], ahead=ahead)
     attachments = [row for draft in drafts for row in entry_attachments(draft.entry, draft.stored)]
     if attachments:
         EntryAttachment.objects.bulk_create(attachments)

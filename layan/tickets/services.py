@@ -20,7 +20,7 @@ from layan.core import clock
 from layan.core.counters import counter_next
 from layan.core.queueing import enqueue_with_commit
 from layan.core.reads import PreparedRead
-from layan.core.rows import rows_create, rows_update
+from layan.core.rows import RowsAhead, rows_create, rows_update
 from layan.customers.models import Contact, Customer
 from layan.insight.analysis import Analysis, analyze
 from layan.knowledge.models import ChecklistItem, Fault, Stage
@@ -218,18 +218,22 @@ def ticket_open(
         tone = tone_build(
             entry=entry, ticket=ticket, contact=requester, text=text or subject, analysis=analysis
         )
+    # Their values too: inside, only the reference and the keys it gives are prepared.
+    tickets_ahead = RowsAhead(Ticket, [ticket])
+    entries_ahead = RowsAhead(Entry, [opened] if entry is None else [opened, entry])
+    spells = [spell] if spell is not None else []
+    tones = [tone] if tone is not None else []
+    spells_ahead, tones_ahead = RowsAhead(StageSpell, spells), RowsAhead(Tone, tones)
     with transaction.atomic():
         reference = counter_next("ticket", start=settings.LAYAN_TICKET_REFERENCE_START)
         drafts = [Draft(opened)]
         if entry is not None:
             drafts.append(draft_stored(entry, raw=raw, attachments=attachments))
-        with chain_open(label=str(reference), drafts=drafts) as chain:
+        with chain_open(label=str(reference), drafts=drafts, ahead=entries_ahead) as chain:
             ticket.reference, ticket.chain = reference, chain
-            rows_create(Ticket, [ticket])
-        if spell is not None:
-            rows_create(StageSpell, [spell])
-        if tone is not None:
-            rows_create(Tone, [tone])
+            rows_create(Ticket, [ticket], ahead=tickets_ahead)
+        rows_create(StageSpell, spells, ahead=spells_ahead)
+        rows_create(Tone, tones, ahead=tones_ahead)
         if owner is not None:
             with chain_writes(chain, locked=True):
                 events.owner_changed(chain=chain, actor=actor, channel=channel, old=None, new=owner)

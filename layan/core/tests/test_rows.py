@@ -14,7 +14,13 @@ from django_tasks_db.models import DBTaskResult
 
 from layan.channels.models import InboundRecord, OutboundRecord, Outcome
 from layan.core.models import Blob
-from layan.core.rows import related_keys_copy, row_preparer, rows_create, rows_insert
+from layan.core.rows import (
+    RowsAhead,
+    related_keys_copy,
+    row_preparer,
+    rows_create,
+    rows_insert,
+)
 from layan.customers.models import Contact, Customer, CustomerForm, Identity, Membership
 from layan.logbook.models import Chain, Entry, EntryAttachment
 from layan.tickets.models import Priority, StageSpell, Ticket, Tone
@@ -172,3 +178,56 @@ def test_values_are_written_as_django_prepares_them(model: type[Model], update: 
             assert getattr(got, "obj", got) == getattr(expected, "obj", expected), (field, value)
             checked += 1
     assert checked > 0
+
+
+def _stored(model: type[Model], pk: int) -> dict[str, object]:
+    row = model.objects.get(pk=pk)  # type: ignore[attr-defined]
+    return {
+        field.attname: getattr(row, field.attname)
+        for field in model._meta.concrete_fields
+        if field.attname != "id"
+    }
+
+
+def test_rows_prepared_ahead_are_written_as_they_stand_at_the_insert() -> None:
+    """Values prepared before a transaction are written unless their attribute changed since
+    (a new object in it, or a dict changed in place); the rows written are the ones a plain
+    insert of the same rows writes."""
+    contact = Contact.objects.create(name="Rina")
+    chains = [Chain.objects.create(label=label, head_seq=0, head_hash="0" * 64) for label in "12"]
+    moment = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
+
+    def entries() -> list[Entry]:
+        common = {"kind": "message", "direction": "in", "channel": "api", "occurred_at": moment}
+        return [
+            Entry(actor_contact=contact, text="Halo", data={"a": 1}, recorded_at=moment, **common),
+            Entry(actor="system", subject="Dibuka", recorded_at=moment, **common),
+        ]
+
+    ahead_rows, plain_rows = entries(), entries()
+    ahead = RowsAhead(Entry, ahead_rows)
+    # What a transaction sets after they were prepared:
+    for rows, chain in zip((ahead_rows, plain_rows), chains, strict=True):
+        for seq, row in enumerate(rows, start=1):
+            row.chain, row.seq, row.prev_hash = chain, seq, "p"
+            row.body_hash = f"{chain.label}-{seq}"
+        rows[0].data["b"] = [2]  # changed in place
+        rows[1].text = "Tiket dibuka"
+    rows_create(Entry, ahead_rows, ahead=ahead)
+    rows_create(Entry, plain_rows)
+    for mine, plain in zip(ahead_rows, plain_rows, strict=True):
+        differ = {"chain_id": 0, "body_hash": ""}  # each set has its own chain
+        assert _stored(Entry, mine.pk) | differ == _stored(Entry, plain.pk) | differ
+    first = Entry.objects.get(pk=ahead_rows[0].pk)
+    assert (first.chain_id, first.seq, first.data) == (chains[0].pk, 1, {"a": 1, "b": [2]})
+    assert Entry.objects.get(pk=ahead_rows[1].pk).text == "Tiket dibuka"
+
+
+def test_rows_prepared_ahead_are_refused_for_other_rows() -> None:
+    built = [Contact(name="Satu"), Contact(name="Dua")]
+    ahead = RowsAhead(Contact, built)
+    with pytest.raises(ValueError, match="other rows"):
+        rows_create(Contact, [Contact(name="Satu"), built[1]], ahead=ahead)
+    with pytest.raises(ValueError, match="other rows"):
+        rows_create(Contact, built[:1], ahead=ahead)
+    assert not Contact.objects.exists()
