@@ -10,7 +10,8 @@ Here every transaction (`BEGIN IMMEDIATE`, as the settings ask) first takes its 
 
 - within a process, through a lock that hands over to the next waiting thread at once;
 - between processes (web workers, the task worker, an import), through an exclusive
-  `flock` on a file beside the database, tried again every 2 ms at most.
+  `flock` on a file beside the database, which a helper thread waits for in the kernel so
+  that it passes to the next process the moment it is let go (`ProcessTurn`).
 
 The turn ends when the transaction commits or rolls back, or the connection closes. A write
 outside a transaction (an autocommit INSERT, UPDATE or DELETE: a queued task, say) takes a
@@ -35,14 +36,14 @@ from django.db.backends.sqlite3 import base
 
 from layan.core.sqlite import wal
 
-# Per process and database file: the lock threads queue on (recreated in a forked child).
-_turns: dict[tuple[int, str], threading.Lock] = {}
+# Per process and database file: where its threads queue (recreated in a forked child).
+_turns: dict[tuple[int, str], ProcessTurn] = {}
 _turns_guard = threading.Lock()
 
 
 def _forget_turns_in_child() -> None:
     """A forked child starts with no turns: a lock copied while another thread held it would
-    never be released there."""
+    never be released there, and the parent's waiting thread does not exist in it."""
     global _turns_guard
     _turns_guard = threading.Lock()
     _turns.clear()
@@ -50,73 +51,135 @@ def _forget_turns_in_child() -> None:
 
 os.register_at_fork(after_in_child=_forget_turns_in_child)
 
-FIRST_PAUSE = 0.0005  # seconds between tries for another process's turn: doubles up to
-LONGEST_PAUSE = 0.002
+HELPER_IDLE = 60.0  # seconds a process's waiting thread stays without a request
 
 
-def _process_turn(path: str) -> threading.Lock:
+class ProcessTurn:
+    """One process's place in the queue of writers to one database file.
+
+    The process's threads queue on `lock`. The one at its head then takes the file's lock
+    (an exclusive `flock` on a file beside the database), which the kernel holds for one
+    process at a time. When another process holds it, a helper thread of this process waits
+    for it in a blocking `flock`: the kernel hands the lock over the moment the holder lets
+    go, where trying again every few milliseconds would leave the database idle in between.
+    The thread that asked waits for the helper up to its deadline and may give up; a lock
+    the helper gets for nobody is let go at once.
+    """
+
+    def __init__(self, path: str) -> None:
+        self.lock = threading.Lock()
+        self.lock_path = f"{path}-writer.lock"
+        self.pid = os.getpid()
+        self._fd: int | None = None
+        self._state = threading.Condition(threading.Lock())
+        self._asking = False  # the helper waits in flock for this process
+        self._wanted = False  # a thread waits for the helper's lock
+        self._granted = False  # the helper got the lock for that thread
+        self._helper: threading.Thread | None = None
+
+    def fd(self) -> int:
+        # Opened in this process: a descriptor inherited across fork would share its lock.
+        if self._fd is None:
+            self._fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        return self._fd
+
+    def file_take(self, deadline: float) -> bool:
+        """Take the file's lock by `deadline` (monotonic); say whether it came. The caller
+        holds `lock`."""
+        fd = self.fd()
+        with self._state:
+            if not self._asking:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    self._ask()
+                else:
+                    return True
+            self._wanted = True
+            granted = self._state.wait_for(
+                lambda: self._granted, timeout=max(deadline - time.monotonic(), 0)
+            )
+            self._wanted = self._granted = False
+            return granted
+
+    def file_give(self) -> None:
+        """Let the file's lock go (the caller holds it, and `lock`)."""
+        if self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+
+    def _ask(self) -> None:
+        """Have the helper wait for the file's lock (called holding `_state`)."""
+        self._asking = True
+        if self._helper is None:
+            self._helper = threading.Thread(
+                target=self._wait_for_file, name="sqlite-writer-turn", daemon=True
+            )
+            self._helper.start()
+        self._state.notify_all()
+
+    def _wait_for_file(self) -> None:
+        fd = self.fd()
+        while True:
+            with self._state:
+                if not self._state.wait_for(lambda: self._asking, timeout=HELPER_IDLE):
+                    self._helper = None  # idle: the next request starts another
+                    return
+            fcntl.flock(fd, fcntl.LOCK_EX)  # blocks without Python's lock until handed over
+            with self._state:
+                self._asking = False
+                if self._wanted:
+                    self._granted = True
+                    self._state.notify_all()
+                else:
+                    fcntl.flock(fd, fcntl.LOCK_UN)  # its thread gave up meanwhile
+
+
+def _process_turn(path: str) -> ProcessTurn:
     key = (os.getpid(), path)
     with _turns_guard:
-        lock = _turns.get(key)
-        if lock is None:
-            lock = _turns[key] = threading.Lock()
-        return lock
+        turn = _turns.get(key)
+        if turn is None:
+            turn = _turns[key] = ProcessTurn(path)
+        return turn
 
 
 class WriterTurn:
-    """One connection's place in the queue of writers to one database file."""
+    """One connection's place in the queue of writers to one database file (`ProcessTurn`)."""
 
     def __init__(self, path: str) -> None:
         self.path = path
-        self.lock_path = f"{path}-writer.lock"
-        self._fd: int | None = None
-        self._pid = 0
-        self._thread_lock: threading.Lock | None = None
+        self._turn: ProcessTurn | None = None
         self._locked_file = False
 
     def _file(self) -> int:
-        # Opened in this process: a descriptor inherited across fork would share its lock.
-        if self._fd is None or self._pid != os.getpid():
-            self._fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
-            self._pid = os.getpid()
-        return self._fd
+        """This process's descriptor of the turn's file."""
+        return _process_turn(self.path).fd()
 
     def take(self, timeout: float) -> bool:
         """Wait up to `timeout` seconds for this connection's turn; say whether it came."""
         deadline = time.monotonic() + timeout
-        lock = _process_turn(self.path)
-        if not lock.acquire(timeout=max(timeout, 0)):
+        turn = _process_turn(self.path)
+        if not turn.lock.acquire(timeout=max(timeout, 0)):
             return False
-        self._thread_lock = lock
-        fd = self._file()
-        pause = FIRST_PAUSE
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    self.give_back()
-                    return False
-                time.sleep(pause)
-                pause = min(pause * 2, LONGEST_PAUSE)
-            else:
-                self._locked_file = True
-                return True
+        self._turn = turn
+        if not turn.file_take(deadline):
+            self.give_back()
+            return False
+        self._locked_file = True
+        return True
 
     def give_back(self) -> None:
         """End this connection's turn, if it has one (safe to call more than once)."""
-        if self._locked_file and self._fd is not None and self._pid == os.getpid():
-            fcntl.flock(self._fd, fcntl.LOCK_UN)
+        turn, self._turn = self._turn, None
+        if turn is None:
+            return
+        if self._locked_file and turn.pid == os.getpid():
+            turn.file_give()
         self._locked_file = False
-        lock, self._thread_lock = self._thread_lock, None
-        if lock is not None:
-            lock.release()
+        turn.lock.release()
 
     def close(self) -> None:
         self.give_back()
-        if self._fd is not None and self._pid == os.getpid():
-            os.close(self._fd)
-        self._fd = None
 
 
 WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")

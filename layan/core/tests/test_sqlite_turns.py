@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -126,6 +127,55 @@ def test_another_process_waits_for_the_turn_and_a_dead_holder_frees_it(database:
     turn.give_back()
     assert _child(database, 1, "die") == "True"
     assert turn.take(timeout=1)  # the child died holding its turn
+    turn.close()
+
+
+HOLDER = """
+import sys, time
+from layan.core.sqlite.base import WriterTurn
+turn = WriterTurn(sys.argv[1])
+assert turn.take(timeout=5)
+print("held", flush=True)
+time.sleep(float(sys.argv[2]))
+turn.give_back()
+"""
+
+
+def _holder(database: Path, seconds: float) -> subprocess.Popen[str]:
+    """Another process that holds the turn for `seconds` once it says "held"."""
+    child = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, str(database), str(seconds)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert child.stdout is not None and child.stdout.readline().strip() == "held"
+    return child
+
+
+def test_a_waiting_process_gets_the_turn_as_it_is_let_go(database: Path) -> None:
+    """The process's waiting thread is handed the lock by the kernel; the thread that asked
+    gets it well before its timeout."""
+    holder = _holder(database, 0.3)
+    turn = WriterTurn(str(database))
+    started = time.monotonic()
+    try:
+        assert turn.take(timeout=30)
+        assert time.monotonic() - started < 10
+        assert holder.wait(10) == 0  # it had let go
+    finally:
+        holder.wait(10)
+        turn.close()
+
+
+def test_a_process_that_gave_up_does_not_keep_the_turn(database: Path) -> None:
+    """A thread that gave up waiting leaves nothing behind: the lock its process's helper
+    gets afterwards is let go, and another process takes the turn."""
+    holder = _holder(database, 0.5)
+    turn = WriterTurn(str(database))
+    assert not turn.take(timeout=0.05)  # gave up: SQLite's own lock decides
+    assert holder.wait(10) == 0
+    assert _child(database, 5, "wait") == "True"
+    assert turn.take(timeout=5)  # and this process can still take it
     turn.close()
 
 
