@@ -148,8 +148,7 @@ class WriterTurn:
 
     def __init__(self, path: str) -> None:
         self.path = path
-        self._turn: ProcessTurn | None = None
-        self._locked_file = False
+        self._turn: ProcessTurn | None = None  # set while this connection holds its turn
 
     def _file(self) -> int:
         """This process's descriptor of the turn's file."""
@@ -161,11 +160,10 @@ class WriterTurn:
         turn = _process_turn(self.path)
         if not turn.lock.acquire(timeout=max(timeout, 0)):
             return False
-        self._turn = turn
         if not turn.file_take(deadline):
-            self.give_back()
+            turn.lock.release()
             return False
-        self._locked_file = True
+        self._turn = turn
         return True
 
     def give_back(self) -> None:
@@ -173,9 +171,8 @@ class WriterTurn:
         turn, self._turn = self._turn, None
         if turn is None:
             return
-        if self._locked_file and turn.pid == os.getpid():
+        if turn.pid == os.getpid():  # a forked child holds no lock of its parent's
             turn.file_give()
-        self._locked_file = False
         turn.lock.release()
 
     def close(self) -> None:
