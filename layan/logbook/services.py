@@ -102,15 +102,17 @@ def chain_open(
     *, label: str, drafts: Sequence[Draft], ahead: RowsAhead | None = None
 ) -> Iterator[Chain]:
     """Open the chain of a new ticket with `drafts` as its first entries, in the caller's
-    transaction: the chain row is written on entering, the entries when the block ends.
+    transaction: the chain row and the entries are written on entering.
 
     The drafts were made before the transaction (`entry_draft`); only what depends on the
     chain is done here. Each is numbered and hashed, and the chain row is written once, with
-    its head already at the last of them. The block writes what refers to the chain (the
-    ticket: the search index looks an entry's ticket up as the entry goes in). Then the
-    entries go in, in one statement. If the block fails, no entry is written and the
-    caller's transaction rolls back. `ahead` holds the drafts' entries' values prepared
-    before the transaction (`RowsAhead`, in the drafts' order).
+    its head already at the last of them; then the entries go in, in one statement. The
+    block writes what refers to the chain (the ticket). The search index takes a ticket's
+    document from the entries already in its chain as the ticket goes in, so written in
+    this order the document is written once, not once more for each entry. If the block
+    fails, the caller's transaction rolls back, and the entries with it. `ahead` holds the
+    drafts' entries' values prepared before the transaction (`RowsAhead`, in the drafts'
+    order).
     """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("chain_open needs the caller's transaction")
@@ -118,8 +120,8 @@ def chain_open(
     for draft in drafts:
         entry_seal(draft.entry, chain=chain, raw_blob=draft.raw_blob, stored=draft.stored)
     rows_create(Chain, [chain])
-    yield chain
     _drafts_write(drafts, ahead)
+    yield chain
 
 
 def draft_stored(

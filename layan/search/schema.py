@@ -1,7 +1,9 @@
 """The full-text index of tickets: one document per ticket, kept current by database triggers.
 
 A ticket's document is its reference and subject plus the subject and text of every logbook
-entry of its chain. Triggers keep it current, so every way rows reach the tables (services,
+entry of its chain. A new ticket's document is made from the entries already in its chain (a
+new ticket's first entries go in before it: `chain_open`), and each entry added later is
+appended to it. Triggers keep it current, so every way rows reach the tables (services,
 bulk loads, a database copy) is indexed alike; a redaction rebuilds the document from what is
 left, so redacted words stop matching at once.
 
@@ -26,7 +28,9 @@ SQLITE_INSTALL = [
     CREATE TRIGGER search_ticket_opened AFTER INSERT ON tickets_ticket BEGIN
       DELETE FROM search_ticket WHERE rowid = new.id;
       INSERT INTO search_ticket (rowid, head, body)
-      VALUES (new.id, new.reference || ' ' || new.subject, '');
+      VALUES (new.id, new.reference || ' ' || new.subject, coalesce((
+        SELECT group_concat(subject || char(10) || text, char(10)) FROM logbook_entry
+        WHERE chain_id = new.chain_id AND (text != '' OR subject != '')), ''));
     END
     """,
     """

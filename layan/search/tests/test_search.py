@@ -119,6 +119,23 @@ def test_a_rebuild_gives_the_same_answers(tickets, admin) -> None:
     assert {word: found(word) for word in words} == before
 
 
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite keeps the documents' text")
+def test_the_documents_kept_are_those_a_rebuild_makes(tickets, admin) -> None:
+    """A ticket opened with its message (its entries go in before it), then replied to and
+    noted (each entry appended to the document), holds the same text a rebuild makes."""
+    ticket_reply(ticket=tickets["invoice"], actor=admin, text="Kami cek dulu, Bu.")
+
+    def documents() -> list[tuple[int, str, str]]:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT rowid, head, body FROM search_ticket ORDER BY rowid")
+            return [(rowid, head, body.strip()) for rowid, head, body in cursor.fetchall()]
+
+    kept = documents()
+    assert "dobel" in kept[0][2] and "Kami cek dulu" in kept[0][2]
+    search_rebuild()
+    assert documents() == kept
+
+
 def test_the_command_reports_and_rebuilds(tickets, capsys) -> None:
     call_command("search-index")
     assert "2 of 2 tickets indexed" in capsys.readouterr().out
