@@ -42,11 +42,25 @@ def blob_put(data: bytes) -> Blob:
     The file is written before the row: a crash in between leaves an orphan file that the next
     identical write reuses, never a row that points at nothing.
     """
-    sha = hashlib.sha256(data).hexdigest()
-    _file_put(sha, data)
-    blob = Blob(sha256=sha, size=len(data))
+    blob = blob_file_put(data)
     _rows_put([blob])
     return blob
+
+
+def blob_file_put(data: bytes) -> Blob:
+    """Store `data`'s file now and return its Blob unsaved, for `blob_rows_put` to record in
+    a transaction that comes later. A caller does the slow part (digest, file) before its
+    transaction; if that transaction never commits, the file stays an orphan that the next
+    identical write reuses, as after a crash in `blob_put`."""
+    sha = hashlib.sha256(data).hexdigest()
+    _file_put(sha, data)
+    return Blob(sha256=sha, size=len(data))
+
+
+def blob_rows_put(blobs: Sequence[Blob]) -> None:
+    """Record the rows of blobs whose files `blob_file_put` stored (those already recorded
+    keep their rows)."""
+    _rows_put(list(blobs))
 
 
 def blobs_put(items: Sequence[bytes]) -> list[Blob]:
