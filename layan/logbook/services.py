@@ -186,9 +186,12 @@ def entry_append(
     chain: Chain,
     raw: bytes | None = None,
     attachments: Sequence[NewAttachment] = (),
+    drafted: Entry | None = None,
     **fields: Unpack[EntryFields],
 ) -> Entry:
-    """Append one entry to `chain` and return it.
+    """Append one entry to `chain` and return it: made of `fields`, or the entry `drafted`
+    from them before the caller's transaction (`entry_draft`), stamped again here with the
+    time it joins the chain.
 
     The chain row is locked for the rest of the caller's transaction, so two writers never
     give out the same sequence number or fork the chain. Within `chain_writes` the chain is
@@ -199,7 +202,11 @@ def entry_append(
     # No savepoint of its own: a failure here fails the caller's whole change anyway.
     with transaction.atomic(savepoint=False):
         locked = held or Chain.objects.select_for_update().get(pk=chain.pk)
-        draft = draft_stored(entry_draft(now=now, **fields), raw=raw, attachments=attachments)
+        if drafted is None:
+            drafted = entry_draft(now=now, **fields)
+        else:
+            entry_restamp(drafted, now=now)
+        draft = draft_stored(drafted, raw=raw, attachments=attachments)
         entry = draft.entry
         entry_seal(entry, chain=locked, raw_blob=draft.raw_blob, stored=draft.stored)
         _drafts_write([draft])
@@ -257,6 +264,15 @@ def entry_draft(*, now: datetime, **fields: Unpack[EntryFields]) -> Entry:
         data=dict(fields.get("data") or {}),
         external_id=fields.get("external_id", "")[:255],
     )
+
+
+def entry_restamp(entry: Entry, *, now: datetime) -> None:
+    """Give an entry drafted earlier (`entry_draft`) the time it is recorded at, `now`, and
+    the same time it happened unless it was drafted with a time of its own. Entries are
+    recorded in their chain's order, so the time is taken once the chain is held."""
+    if entry.occurred_at == entry.recorded_at:
+        entry.occurred_at = now
+    entry.recorded_at = now
 
 
 def entry_seal(
