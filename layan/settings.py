@@ -379,7 +379,8 @@ LAYAN_TICKET_CHANGE_TASKS: list[str] = [
     "layan.tickets.tasks.temperament_refresh_task",
     "layan.channels.tasks.ticket_survey_task",
 ]
-# Called inside the transaction of every reply (ticket=, entry=, actor=): the outbox.
+# Called before the transaction of every reply (ticket=, actor=, text=), each returns None or
+# what its `finish(ticket=, entry=)` completes inside that transaction: the outbox's mail.
 LAYAN_REPLY_HANDLERS: list[str] = ["layan.channels.outbox.outbox_for_reply"]
 
 # --- Mail channel ---------------------------------------------------------------------------

@@ -1,5 +1,7 @@
-"""Every outgoing message goes through the outbox: composed once inside the transaction of the
-reply it carries, then sent by a task that retries with back-off.
+"""Every outgoing message goes through the outbox: composed once, queued in the transaction of
+the reply it carries, then sent by a task that retries with back-off. A staff reply's mail is
+composed before that transaction (`outbox_for_reply`), so the reply holds SQLite's one
+writer's turn only to write its rows.
 
 An SMTP outage loses nothing (the row waits) and sends nothing twice: a row is claimed with a
 conditional UPDATE before sending, the bytes (and so the Message-ID) never change between
@@ -12,6 +14,7 @@ import logging
 import random
 import smtplib
 import socket
+from dataclasses import dataclass
 from datetime import timedelta
 from email.utils import parseaddr
 from typing import Any
@@ -28,7 +31,8 @@ from layan.channels.email.threading import make_message_id, subject_with_ticket_
 from layan.channels.models import Delivery, InboundRecord, OutboundRecord
 from layan.channels.types import Address, Channel, OutboundMessage
 from layan.core import clock
-from layan.core.blobs import blob_put, blob_read
+from layan.core.blobs import blob_file_put, blob_read, blob_rows_put
+from layan.core.models import Blob
 from layan.core.queueing import enqueue_with_commit
 from layan.core.reads import PreparedRead, PreparedValues
 from layan.core.rows import rows_create
@@ -95,17 +99,11 @@ def _thread_ids(ticket: Ticket) -> tuple[str, tuple[str, ...]]:
     return (inbound[-1] if inbound else ""), tuple(dict.fromkeys(ids))[-20:]
 
 
-def _queue(
-    *,
-    ticket: Ticket,
-    entry: Entry,
-    sender: Address,
-    to: str,
-    subject: str,
-    text: str,
-    auto_submitted: str = "",
-) -> OutboundRecord:
-    now = clock.now()
+def _compose(
+    *, ticket: Ticket, sender: Address, to: str, subject: str, text: str, auto_submitted: str = ""
+) -> tuple[str, bytes]:
+    """Return a new mail's Message-ID and bytes, threaded under what the ticket has sent and
+    received so far."""
     in_reply_to, references = _thread_ids(ticket)
     message_id = make_message_id(
         ticket_ref=str(ticket.reference),
@@ -124,16 +122,26 @@ def _queue(
             auto_submitted=auto_submitted,
         ),
         sender=sender,
-        date=now,
+        date=clock.now(),
         reply_to=Address(address=sender.address, name=settings.LAYAN_SITE_NAME),
     )
+    return message_id, raw
+
+
+def _record(
+    *, ticket: Ticket, entry: Entry, sender: Address, to: str, message_id: str, raw: Blob
+) -> OutboundRecord:
+    """Write the outbox row of a composed mail, in the caller's transaction, and have it
+    sent once that commits."""
+    now = clock.now()
+    blob_rows_put([raw])
     outbound = OutboundRecord(
         ticket=ticket,
         entry=entry,
         message_id=message_id,
         sender=sender.address,
         recipients=[to],
-        raw=blob_put(raw),
+        raw=raw,
         next_attempt_at=now,
         created_at=now,
     )
@@ -144,22 +152,103 @@ def _queue(
     return outbound
 
 
-def outbox_for_reply(*, ticket: Ticket, entry: Entry, actor: User) -> OutboundRecord | None:
-    """Queue a staff reply as mail when the customer can be reached by mail.
+def _queue(
+    *,
+    ticket: Ticket,
+    entry: Entry,
+    sender: Address,
+    to: str,
+    subject: str,
+    text: str,
+    auto_submitted: str = "",
+) -> OutboundRecord:
+    """Compose a mail and write its outbox row, both in the caller's transaction."""
+    message_id, raw = _compose(
+        ticket=ticket,
+        sender=sender,
+        to=to,
+        subject=subject,
+        text=text,
+        auto_submitted=auto_submitted,
+    )
+    return _record(
+        ticket=ticket,
+        entry=entry,
+        sender=sender,
+        to=to,
+        message_id=message_id,
+        raw=blob_file_put(raw),
+    )
 
-    Called inside the transaction of the reply (LAYAN_REPLY_HANDLERS).
+
+def _reply_mail_parts(ticket: Ticket) -> tuple[object, ...]:
+    """What a reply's mail is made from, of its ticket: its subject, number, requester and
+    team (whose address it comes from)."""
+    return (ticket.subject, ticket.reference, ticket.requester_id, ticket.team_id)
+
+
+@dataclass(frozen=True)
+class ReplyMail:
+    """A staff reply's mail, composed before the reply's transaction (`outbox_for_reply`),
+    and queued in it by `finish`."""
+
+    parts: tuple[object, ...]
+    actor: User
+    text: str
+    to: str
+    sender: Address
+    message_id: str
+    raw: Blob
+
+    def finish(self, *, ticket: Ticket, entry: Entry) -> OutboundRecord:
+        """Queue the mail with the reply `entry`, in the reply's transaction. `ticket` is
+        the ticket as the transaction holds it; if what the mail was made from changed in
+        the meantime (renamed, moved to another team, another requester), the mail is made
+        again from it."""
+        if _reply_mail_parts(ticket) != self.parts:
+            return _queue(**_reply_mail(ticket, self.actor, self.text, self.to), entry=entry)
+        return _record(
+            ticket=ticket,
+            entry=entry,
+            sender=self.sender,
+            to=self.to,
+            message_id=self.message_id,
+            raw=self.raw,
+        )
+
+
+def _reply_mail(ticket: Ticket, actor: User, text: str, to: str) -> dict[str, Any]:
+    footer = f"\n\n-- \n{actor.name}\n{settings.LAYAN_SITE_NAME} · {ticket.ref}"
+    return {
+        "ticket": ticket,
+        "sender": _sender(ticket, actor),
+        "to": to,
+        "subject": f"Re: {ticket.subject}",
+        "text": text + footer,
+    }
+
+
+def outbox_for_reply(*, ticket: Ticket, actor: User, text: str) -> ReplyMail | None:
+    """Compose a staff reply's mail when the customer can be reached by mail, before the
+    reply's transaction; the reply queues it (`ReplyMail.finish`) with its entry.
+
+    A handler of LAYAN_REPLY_HANDLERS: `ticket` as it was read before the transaction, with
+    its requester and team. Whatever is slow (reading the thread's mail ids, composing,
+    storing the bytes) is done here, not while the reply holds the writer's turn.
     """
     to = _customer_address(ticket)
     if not to:
         return None
-    footer = f"\n\n-- \n{actor.name}\n{settings.LAYAN_SITE_NAME} · {ticket.ref}"
-    return _queue(
-        ticket=ticket,
-        entry=entry,
-        sender=_sender(ticket, actor),
+    mail = _reply_mail(ticket, actor, text, to)
+    message_id, raw = _compose(**mail)
+    return ReplyMail(
+        parts=_reply_mail_parts(ticket),
+        actor=actor,
+        text=text,
         to=to,
-        subject=f"Re: {ticket.subject}",
-        text=entry.text + footer,
+        sender=mail["sender"],
+        message_id=message_id,
+        raw=blob_file_put(raw),
     )
 
 

@@ -360,6 +360,11 @@ def ticket_message_add(
 # A reply locks its ticket with what the outbox reads: the requester's name and the team's
 # inbox. Only the ticket and its chain are locked (PostgreSQL locks no row of an outer join's
 # side). Built once: every reply asks it (`layan.core.reads`).
+# A ticket as a reply is drafted from, before its transaction (`ticket_reply`).
+_ticket_seen = PreparedRead(
+    lambda pk: Ticket.objects.select_related("requester", "team").filter(pk=pk), pk=int
+)
+
 _ticket_for_reply = PreparedRead(
     lambda pk: (
         Ticket.objects.select_for_update(of=("self", "chain"))
@@ -395,27 +400,41 @@ def ticket_reply(
     text = text.strip()
     if not text and not attachments:
         raise ValidationError(_("A reply needs some text."))
+    # Made before the transaction, from the ticket as it stands now: the entry's content and
+    # digest, and what the handlers prepare (the mail, composed and stored). The transaction
+    # then holds the writer's turn only for the rows; what the ticket changed meanwhile (its
+    # subject) is drafted again inside.
+    seen = _ticket_seen.one(pk=ticket.pk)
+    if seen is None:
+        raise Ticket.DoesNotExist(f"Ticket {ticket.pk} is gone.")
+    fields: EntryFields = {
+        "kind": Kind.REPLY,
+        "direction": Direction.OUT,
+        "channel": channel,
+        "actor_user": actor,
+        "text": text,
+        "html": html,
+        "data": data,
+        "subject": seen.subject,
+    }
+    drafted: Entry | None = entry_draft(now=clock.now(), **fields)
+    handlers = [import_string(path) for path in settings.LAYAN_REPLY_HANDLERS] if deliver else []
+    finishers = [handler(ticket=seen, actor=actor, text=text) for handler in handlers]
     with transaction.atomic():
         locked = _ticket_for_reply.one(pk=ticket.pk)
         if locked is None:
             raise Ticket.DoesNotExist(f"Ticket {ticket.pk} is gone.")
+        if locked.subject != seen.subject:
+            drafted, fields["subject"] = None, locked.subject
         with chain_writes(locked.chain, locked=True):
             now = clock.now()
             entry = entry_append(
-                chain=locked.chain,
-                kind=Kind.REPLY,
-                direction=Direction.OUT,
-                channel=channel,
-                actor_user=actor,
-                text=text,
-                html=html,
-                attachments=attachments,
-                data=data,
-                subject=locked.subject,
+                chain=locked.chain, drafted=drafted, attachments=attachments, **fields
             )
-            for path in settings.LAYAN_REPLY_HANDLERS if deliver else ():
+            for finisher in finishers:
                 # In the same transaction: a reply and its outbox row exist together or not at all.
-                import_string(path)(ticket=locked, entry=entry, actor=actor)
+                if finisher is not None:
+                    finisher.finish(ticket=locked, entry=entry)
             updates: dict[str, Any] = {"last_reply_at": now, "updated_at": now}
             if locked.first_response_at is None:
                 updates["first_response_at"] = now

@@ -17,6 +17,7 @@ from layan.channels.outbox import outbox_due, outbox_send
 from layan.channels.tests.mails import mail
 from layan.channels.tests.servers import SmtpServer
 from layan.core import clock
+from layan.core.blobs import blob_read
 from layan.logbook.models import Entry, Kind
 from layan.team.models import Role
 from layan.team.tests.factories import UserFactory
@@ -137,15 +138,59 @@ def test_sec_q08_a_crash_after_the_server_accepted_resends_the_identical_message
     assert smtp_server.inbox[0].data == smtp_server.inbox[1].data
 
 
-def test_a_reply_and_its_outbox_row_commit_together(ticket: Ticket, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize("step", ["blob_file_put", "blob_rows_put"])
+def test_a_reply_and_its_outbox_row_commit_together(ticket: Ticket, monkeypatch, step) -> None:  # type: ignore[no-untyped-def]
+    """The mail's bytes fail to store before the reply's transaction, or its row inside it:
+    either way neither the reply nor its outbox row is kept."""
+
     def broken(*args: object, **kwargs: object) -> None:
         raise OSError("disk full")
 
-    monkeypatch.setattr("layan.channels.outbox.blob_put", broken)
+    monkeypatch.setattr(f"layan.channels.outbox.{step}", broken)
     with pytest.raises(OSError):
         reply(ticket)
     assert not Entry.objects.filter(chain=ticket.chain, kind=Kind.REPLY).exists()
     assert not OutboundRecord.objects.exists()
+
+
+def test_a_reply_to_a_ticket_changed_meanwhile_is_made_from_it(ticket: Ticket, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The reply and its mail are drafted before the transaction, from the ticket as read
+    then. Renamed in between, the ticket's new subject is in both, and the chain verifies."""
+    from layan.logbook.verify import ticket_chain_verified
+    from layan.tickets import services
+
+    stale = Ticket.objects.select_related("requester", "team").get(pk=ticket.pk)
+    Ticket.objects.filter(pk=ticket.pk).update(subject="Pesanan kopi kedua")
+    monkeypatch.setattr(services._ticket_seen, "one", lambda pk: stale)
+    outbound = reply(ticket)
+    assert outbound.entry.subject == "Pesanan kopi kedua"
+    parsed = message_from_bytes(blob_read(outbound.raw_id))
+    assert "Pesanan kopi kedua" in parsed["Subject"]
+    assert ticket_chain_verified(ticket.chain, now=clock.now()).ok
+
+
+def test_a_reply_drafted_before_another_entry_is_stamped_after_it(ticket: Ticket, settings) -> None:  # type: ignore[no-untyped-def]
+    """Another entry lands on the chain between a reply's draft and its transaction (here,
+    from a handler run before the transaction): the reply follows it, in number and in time."""
+    settings.LAYAN_REPLY_HANDLERS = [
+        *settings.LAYAN_REPLY_HANDLERS,
+        "layan.channels.tests.test_outbox.note_meanwhile",
+    ]
+    outbound = reply(ticket)
+    note = Entry.objects.get(chain=ticket.chain, kind=Kind.NOTE)
+    assert outbound.entry.seq == note.seq + 1
+    assert outbound.entry.recorded_at >= note.recorded_at
+    assert outbound.entry.occurred_at == outbound.entry.recorded_at
+    from layan.logbook.verify import ticket_chain_verified
+
+    assert ticket_chain_verified(ticket.chain, now=clock.now()).ok
+
+
+def note_meanwhile(*, ticket: Ticket, actor: object, text: str) -> None:
+    """A reply handler that writes a note on the ticket before the reply's transaction."""
+    from layan.tickets.services import ticket_note_add
+
+    ticket_note_add(ticket=ticket, actor=UserFactory(role=Role.AGENT), text="Sudah ditelepon.")
 
 
 def test_no_mail_for_a_customer_without_an_email_address() -> None:
