@@ -187,11 +187,13 @@ def entry_append(
     raw: bytes | None = None,
     attachments: Sequence[NewAttachment] = (),
     drafted: Entry | None = None,
+    ahead: RowsAhead | None = None,
     **fields: Unpack[EntryFields],
 ) -> Entry:
     """Append one entry to `chain` and return it: made of `fields`, or the entry `drafted`
     from them before the caller's transaction (`entry_draft`), stamped again here with the
-    time it joins the chain.
+    time it joins the chain, and with its values prepared then too when `ahead` holds them
+    (`RowsAhead`).
 
     The chain row is locked for the rest of the caller's transaction, so two writers never
     give out the same sequence number or fork the chain. Within `chain_writes` the chain is
@@ -203,13 +205,13 @@ def entry_append(
     with transaction.atomic(savepoint=False):
         locked = held or Chain.objects.select_for_update().get(pk=chain.pk)
         if drafted is None:
-            drafted = entry_draft(now=now, **fields)
+            drafted, ahead = entry_draft(now=now, **fields), None
         else:
             entry_restamp(drafted, now=now)
         draft = draft_stored(drafted, raw=raw, attachments=attachments)
         entry = draft.entry
         entry_seal(entry, chain=locked, raw_blob=draft.raw_blob, stored=draft.stored)
-        _drafts_write([draft])
+        _drafts_write([draft], ahead)
         if held is None:
             locked.updated_at = now  # entry_seal moved its head
             rows_update(Chain, _HEAD, [locked])

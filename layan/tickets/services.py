@@ -417,19 +417,25 @@ def ticket_reply(
         "data": data,
         "subject": seen.subject,
     }
-    drafted: Entry | None = entry_draft(now=clock.now(), **fields)
+    drafted = entry_draft(now=clock.now(), **fields)
+    entry_ahead = RowsAhead(Entry, [drafted])
     handlers = [import_string(path) for path in settings.LAYAN_REPLY_HANDLERS] if deliver else []
     finishers = [handler(ticket=seen, actor=actor, text=text) for handler in handlers]
     with transaction.atomic():
         locked = _ticket_for_reply.one(pk=ticket.pk)
         if locked is None:
             raise Ticket.DoesNotExist(f"Ticket {ticket.pk} is gone.")
-        if locked.subject != seen.subject:
-            drafted, fields["subject"] = None, locked.subject
+        renamed = locked.subject != seen.subject
+        if renamed:
+            fields["subject"] = locked.subject
         with chain_writes(locked.chain, locked=True):
             now = clock.now()
             entry = entry_append(
-                chain=locked.chain, drafted=drafted, attachments=attachments, **fields
+                chain=locked.chain,
+                drafted=None if renamed else drafted,
+                ahead=entry_ahead,
+                attachments=attachments,
+                **fields,
             )
             for finisher in finishers:
                 # In the same transaction: a reply and its outbox row exist together or not at all.
