@@ -193,6 +193,7 @@ class ReplyMail:
     and queued in it by `finish`."""
 
     parts: tuple[object, ...]
+    thread_seq: int  # the chain's last entry when the mail was composed
     actor: User
     text: str
     to: str
@@ -202,10 +203,13 @@ class ReplyMail:
 
     def finish(self, *, ticket: Ticket, entry: Entry) -> OutboundRecord:
         """Queue the mail with the reply `entry`, in the reply's transaction. `ticket` is
-        the ticket as the transaction holds it; if what the mail was made from changed in
-        the meantime (renamed, moved to another team, another requester), the mail is made
-        again from it."""
-        if _reply_mail_parts(ticket) != self.parts:
+        the ticket as the transaction holds it. If the ticket changed in the meantime
+        (renamed, moved to another team, another requester) or its chain did (a customer's
+        mail came in, another reply went out: `entry` is not the next after the one the mail
+        was threaded under), the mail is made again here, so its threading headers name
+        every mail before it, as when it was always made here."""
+        moved = entry.seq != self.thread_seq + 1
+        if moved or _reply_mail_parts(ticket) != self.parts:
             return _queue(**_reply_mail(ticket, self.actor, self.text, self.to), entry=entry)
         return _record(
             ticket=ticket,
@@ -233,16 +237,18 @@ def outbox_for_reply(*, ticket: Ticket, actor: User, text: str) -> ReplyMail | N
     reply's transaction; the reply queues it (`ReplyMail.finish`) with its entry.
 
     A handler of LAYAN_REPLY_HANDLERS: `ticket` as it was read before the transaction, with
-    its requester and team. Whatever is slow (reading the thread's mail ids, composing,
+    its requester, team and chain. Whatever is slow (reading the thread's mail ids, composing,
     storing the bytes) is done here, not while the reply holds the writer's turn.
     """
     to = _customer_address(ticket)
     if not to:
         return None
+    thread_seq = ticket.chain.head_seq  # read before the thread's mail ids: see `finish`
     mail = _reply_mail(ticket, actor, text, to)
     message_id, raw = _compose(**mail)
     return ReplyMail(
         parts=_reply_mail_parts(ticket),
+        thread_seq=thread_seq,
         actor=actor,
         text=text,
         to=to,

@@ -362,7 +362,8 @@ def ticket_message_add(
 # side). Built once: every reply asks it (`layan.core.reads`).
 # A ticket as a reply is drafted from, before its transaction (`ticket_reply`).
 _ticket_seen = PreparedRead(
-    lambda pk: Ticket.objects.select_related("requester", "team").filter(pk=pk), pk=int
+    lambda pk: Ticket.objects.select_related("requester", "team", "chain").filter(pk=pk),
+    pk=int,
 )
 
 _ticket_for_reply = PreparedRead(

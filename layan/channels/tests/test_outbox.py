@@ -186,6 +186,35 @@ def test_a_reply_drafted_before_another_entry_is_stamped_after_it(ticket: Ticket
     assert ticket_chain_verified(ticket.chain, now=clock.now()).ok
 
 
+def test_a_mail_that_comes_in_meanwhile_is_the_one_replied_to(ticket: Ticket, settings) -> None:  # type: ignore[no-untyped-def]
+    """The customer writes again between the reply's draft and its transaction: the reply's
+    mail is threaded under that newer mail, as if composed inside."""
+    settings.LAYAN_REPLY_HANDLERS = [
+        *settings.LAYAN_REPLY_HANDLERS,
+        "layan.channels.tests.test_outbox.mail_meanwhile",
+    ]
+    outbound = reply(ticket)
+    parsed = message_from_bytes(blob_read(outbound.raw_id))
+    assert parsed["In-Reply-To"] == "<lagi@kopi.co.id>"
+    assert parsed["References"].split() == ["<awal@kopi.co.id>", "<lagi@kopi.co.id>"]
+
+
+def mail_meanwhile(*, ticket: Ticket, actor: object, text: str) -> None:
+    """A reply handler through which the customer's next mail arrives before the reply's
+    transaction."""
+    receive(
+        parse_email(
+            mail(
+                message_id="<lagi@kopi.co.id>",
+                in_reply_to="<awal@kopi.co.id>",
+                subject=f"Re: [#{ticket.reference}] Kemasan penyok saat diterima",
+                body="Ini fotonya, Bu.",
+            )
+        ),
+        acknowledge=False,
+    )
+
+
 def note_meanwhile(*, ticket: Ticket, actor: object, text: str) -> None:
     """A reply handler that writes a note on the ticket before the reply's transaction."""
     from layan.tickets.services import ticket_note_add
