@@ -43,7 +43,7 @@ def blob_put(data: bytes) -> Blob:
     identical write reuses, never a row that points at nothing.
     """
     blob = blob_file_put(data)
-    _rows_put([blob])
+    blob_rows_put([blob])
     return blob
 
 
@@ -57,12 +57,6 @@ def blob_file_put(data: bytes) -> Blob:
     return Blob(sha256=sha, size=len(data))
 
 
-def blob_rows_put(blobs: Sequence[Blob]) -> None:
-    """Record the rows of blobs whose files `blob_file_put` stored (those already recorded
-    keep their rows)."""
-    _rows_put(list(blobs))
-
-
 def blobs_put(items: Sequence[bytes]) -> list[Blob]:
     """Store many byte strings at once, in one statement for their rows; return their Blob
     rows in the same order (the same bytes twice give the same row)."""
@@ -74,12 +68,13 @@ def blobs_put(items: Sequence[bytes]) -> list[Blob]:
             _file_put(sha, data)
             blobs[sha] = Blob(sha256=sha, size=len(data))
         result.append(blobs[sha])
-    _rows_put(list(blobs.values()))
+    blob_rows_put(list(blobs.values()))
     return result
 
 
-def _rows_put(blobs: list[Blob]) -> None:
-    """Insert the rows that do not exist yet, in one statement run for each by the driver.
+def blob_rows_put(blobs: Sequence[Blob]) -> None:
+    """Record the rows of blobs whose files are stored (`blob_file_put`): insert those that
+    do not exist yet, in one statement run for each by the driver.
 
     What `bulk_create(ignore_conflicts=True)` writes (INSERT OR IGNORE on SQLite, ON CONFLICT
     DO NOTHING on PostgreSQL) without compiling every value through the query compiler, which

@@ -357,15 +357,15 @@ def ticket_message_add(
     return entry
 
 
-# A reply locks its ticket with what the outbox reads: the requester's name and the team's
-# inbox. Only the ticket and its chain are locked (PostgreSQL locks no row of an outer join's
-# side). Built once: every reply asks it (`layan.core.reads`).
-# A ticket as a reply is drafted from, before its transaction (`ticket_reply`).
+# A ticket as a reply and its mail are drafted from, before its transaction (`ticket_reply`).
 _ticket_seen = PreparedRead(
     lambda pk: Ticket.objects.select_related("requester", "team", "chain").filter(pk=pk),
     pk=int,
 )
 
+# A reply locks its ticket with what the outbox reads: the requester's name and the team's
+# inbox. Only the ticket and its chain are locked (PostgreSQL locks no row of an outer join's
+# side). Built once: every reply asks it (`layan.core.reads`).
 _ticket_for_reply = PreparedRead(
     lambda pk: (
         Ticket.objects.select_for_update(of=("self", "chain"))
