@@ -1,12 +1,14 @@
 """Measure `layan.insight.analyze`: messages per second on one core, model load time, memory.
 
 Prints one JSON line and appends it to bench/results.jsonl. The messages are the team-written
-evaluation set, repeated; every figure is for a single thread.
+evaluation set, repeated, then made-up words (how much the per-word caches hold once full);
+every figure is for a single thread.
 """
 
 from __future__ import annotations
 
 import argparse
+import random
 import resource
 import sys
 import time
@@ -24,6 +26,11 @@ from layan.insight.normalize import normalize_word  # noqa: E402
 
 MESSAGES = ROOT / "layan/insight/data/written/messages_eval.tsv"
 ROUNDS = 30
+NEW_WORDS = 100_000
+
+
+def _made_up(rng: random.Random) -> str:
+    return "".join(rng.choice("bcdfghjklmnprstwy") + rng.choice("aiueo") for _ in range(4))
 
 
 def rss_kib() -> int:
@@ -59,6 +66,14 @@ def main() -> None:
             analysis.analyze(text)
     warm_seconds = time.perf_counter() - started
 
+    # A process that runs for weeks meets ever new words (names, codes, typos), and every
+    # per-word cache fills up: what it holds then, over what the models took.
+    rng = random.Random(3)
+    warmed = rss_kib()
+    for _ in range(NEW_WORDS // 25):
+        analysis.analyze(" ".join(_made_up(rng) for _ in range(25)))
+    filled = rss_kib()
+
     models = sorted((ROOT / "layan/insight/models").glob("*"))
     figures = {
         "messages": len(texts),
@@ -68,6 +83,8 @@ def main() -> None:
         "analyze_us_per_message": round(warm_seconds / (rounds * len(texts)) * 1e6, 1),
         "model_load_s": round(load_seconds, 3),
         "rss_added_mib": round((loaded - before) / 1024, 1),
+        "new_words": NEW_WORDS,
+        "rss_after_new_words_mib": round((filled - warmed) / 1024, 1),
         "artefact_bytes": sum(path.stat().st_size for path in models),
     }
     record("insight", figures)

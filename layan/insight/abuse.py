@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from layan.insight import lexicon
-from layan.insight.normalize import NormalizedText
+from layan.insight.normalize import WORDS_CACHED, NormalizedText
 
 ABUSIVE, NOT_ABUSIVE = "abusive", "not_abusive"
 THRESHOLD = 0.5
@@ -95,7 +95,7 @@ def _terms(raw: str, tokens: Sequence[str]) -> set[str]:
     return found
 
 
-@functools.lru_cache(maxsize=65536)
+@functools.lru_cache(maxsize=WORDS_CACHED)
 def _match_raw(word: str) -> tuple[str, ...]:
     """Return the lexicon terms a raw written word (maybe hyphenated) stands for."""
     parts = {word, *word.split("-")} if "-" in word else {word}
@@ -116,7 +116,7 @@ def _literal(term: str, tokens: Sequence[str]) -> bool:
     )
 
 
-@functools.lru_cache(maxsize=65536)
+@functools.lru_cache(maxsize=WORDS_CACHED)
 def _match_word(word: str) -> str | None:
     if len(word) < 2:
         return None

@@ -29,7 +29,7 @@ import numpy as np
 import numpy.typing as npt
 
 from layan.insight.features import FeatureConfig, char_terms, token_char_terms, word_terms
-from layan.insight.normalize import NormalizedText
+from layan.insight.normalize import WORDS_CACHED, NormalizedText
 
 FORMAT = 1
 LINKS = ("softmax", "ovr")
@@ -67,7 +67,7 @@ class LinearModel:
 
     def __post_init__(self) -> None:
         # Tokens repeat across messages, so their character n-gram rows are worth remembering.
-        cached = functools.lru_cache(maxsize=65536)(self._token_rows)
+        cached = functools.lru_cache(maxsize=WORDS_CACHED)(self._token_rows)
         object.__setattr__(self, "_char_rows", cached)
 
     def probabilities(self, text: NormalizedText) -> dict[str, float]:

@@ -1,9 +1,12 @@
+import gc
 import json
+import random
 import threading
+import tracemalloc
 
 import pytest
 
-from layan.insight import analysis
+from layan.insight import abuse, analysis, normalize
 from layan.insight.analysis import UnknownTask, analyze, predict
 
 
@@ -112,3 +115,29 @@ def test_models_load_once_across_threads(monkeypatch):
         thread.join()
 
     assert sorted(calls) == ["anger", "sentiment"]
+
+
+def test_what_the_analysis_remembers_stays_small_however_many_words_it_meets():
+    """A long-lived process meets ever new words (names, codes, typos); the per-word caches
+    keep at most WORDS_CACHED of them each, in a bounded amount of memory."""
+    analyze("Halo kak")  # the models are loaded before memory is counted
+    rng = random.Random(5)
+    made_up = {
+        "".join(rng.choice("bcdfghjklmnprstwy") + rng.choice("aiueo") for _ in range(4))
+        for _ in range(3 * normalize.WORDS_CACHED)
+    }
+    words = sorted(made_up)[: 2 * normalize.WORDS_CACHED]
+    gc.collect()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        for start in range(0, len(words), 64):
+            analyze(" ".join(words[start : start + 64]))
+        gc.collect()
+        grown = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    caches = [normalize.normalize_word, abuse._match_raw, abuse._match_word]
+    caches += [model._char_rows for model in analysis._Models.get()]
+    assert all(cache.cache_info().currsize <= normalize.WORDS_CACHED for cache in caches)
+    assert grown < 20 * 1024 * 1024, f"{grown / 2**20:.1f} MB kept"
