@@ -34,8 +34,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import IO, Any
 
-from cryptography.exceptions import UnsupportedAlgorithm
-
 from layan.core.canonical import canonical_json
 from layan.logbook.chain import (
     GENESIS,
@@ -542,7 +540,7 @@ class _BundleCheck:
             return
         try:
             self.public_raw = public_key_from_pem(pem)
-        except (ValueError, TypeError, UnsupportedAlgorithm):
+        except (ValueError, TypeError):
             self.add(Code.UNREADABLE, None, f"{PUBLIC_KEY} does not hold an Ed25519 public key")
             return
         fingerprint = key_fingerprint(self.public_raw)

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from django.core.files.storage import default_storage
 
 from layan.core import clock
@@ -18,6 +17,9 @@ from layan.logbook.models import Chain, Checkpoint
 from layan.logbook.queries import chain_entries, entry_record, heads_at
 from layan.logbook.services import checkpoint_create
 from layan.logbook.signing import public_key_pem
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 
 def evidence_write(
@@ -58,4 +60,6 @@ def _blob(sha256: str) -> IO[bytes] | None:
 
 
 def _public(checkpoint: Checkpoint) -> Ed25519PublicKey:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
     return Ed25519PublicKey.from_public_bytes(bytes.fromhex(checkpoint.key.public_key))

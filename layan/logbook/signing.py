@@ -9,7 +9,12 @@ A checkpoint statement, signed with Ed25519 over its canonical JSON::
 `previous` links checkpoints into a chain of their own, so a removed or replaced checkpoint shows.
 The key id is the first 16 hex digits of SHA-256 over the raw 32-byte public key; the full digest
 is the fingerprint to publish where customers and courts can compare it.
+
+`cryptography` is imported by the functions that use it: a process that never signs or checks a
+checkpoint (most web workers, most of the time) does not hold its 8 MB.
 """
+
+from __future__ import annotations
 
 import hashlib
 import logging
@@ -20,15 +25,17 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
-
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from typing import TYPE_CHECKING, Any
 
 from layan.core.canonical import canonical_json
 from layan.logbook.chain import GENESIS, Code, Problem, parse_timestamp, utc_timestamp
 from layan.logbook.merkle import TreeSummary
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+        Ed25519PrivateKey,
+        Ed25519PublicKey,
+    )
 
 __all__ = [
     "SignedCheckpoint",
@@ -60,6 +67,9 @@ def key_generate(path: Path) -> Ed25519PrivateKey:
     An existing file is never replaced (FileExistsError): losing a signing key would make every
     checkpoint it signed unverifiable.
     """
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
     key = Ed25519PrivateKey.generate()
     pem = key.private_bytes(
         serialization.Encoding.PEM,
@@ -83,6 +93,9 @@ def key_generate(path: Path) -> Ed25519PrivateKey:
 
 def key_load(path: Path) -> Ed25519PrivateKey:
     """Read a signing key written by `key_generate`."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
     mode = path.stat().st_mode
     if mode & (stat.S_IRWXG | stat.S_IRWXO):
         logger.warning(
@@ -96,12 +109,18 @@ def key_load(path: Path) -> Ed25519PrivateKey:
 
 def public_key_raw(key: Ed25519PrivateKey | Ed25519PublicKey) -> bytes:
     """Return the 32 raw bytes of the public key."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
     public = key.public_key() if isinstance(key, Ed25519PrivateKey) else key
     return public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
 
 
 def public_key_pem(key: Ed25519PrivateKey | Ed25519PublicKey) -> bytes:
     """Return the public key as a PEM SubjectPublicKeyInfo block."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
     public = key.public_key() if isinstance(key, Ed25519PrivateKey) else key
     return public.public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
@@ -110,7 +129,14 @@ def public_key_pem(key: Ed25519PrivateKey | Ed25519PublicKey) -> bytes:
 
 def public_key_from_pem(pem: bytes) -> bytes:
     """Return the raw public key in a PEM block; ValueError unless it is Ed25519."""
-    key = serialization.load_pem_public_key(pem)
+    from cryptography.exceptions import UnsupportedAlgorithm
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+    try:
+        key = serialization.load_pem_public_key(pem)
+    except UnsupportedAlgorithm as error:
+        raise ValueError("not an Ed25519 public key") from error
     if not isinstance(key, Ed25519PublicKey):
         raise ValueError("not an Ed25519 public key")
     return public_key_raw(key)
@@ -212,6 +238,9 @@ def checkpoint_verify(
         return (
             Problem(Code.BAD_SIGNATURE, None, f"the key registered as {name} has another key id"),
         )
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
     try:
         Ed25519PublicKey.from_public_bytes(public).verify(signature, canonical_json(statement))
     except (InvalidSignature, ValueError):

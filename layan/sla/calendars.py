@@ -18,8 +18,6 @@ from dataclasses import dataclass
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
-import holidays as holidays_lib
-
 UTC = dt.UTC
 WIB = "Asia/Jakarta"
 WITA = "Asia/Makassar"
@@ -136,6 +134,8 @@ def indonesian_holidays(
     lunar holidays not yet decreed end in "(perkiraan)" (estimated). `language` is "id" or
     "en_US". A date with several holidays gets their names joined by "; ".
     """
+    import holidays as holidays_lib  # 10 MB: only a process that builds calendars loads it
+
     categories = (holidays_lib.PUBLIC, holidays_lib.GOVERNMENT)
     table = holidays_lib.country_holidays(
         "ID",

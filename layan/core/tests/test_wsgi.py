@@ -1,10 +1,15 @@
-"""The web worker's entry point keeps the garbage collector off what it has loaded."""
+"""The web worker's entry point keeps the garbage collector off what it has loaded, and what it
+loads leaves out the libraries that only rare requests need."""
 
 from __future__ import annotations
 
 import gc
 import importlib
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -73,3 +78,33 @@ def test_settle_freezes_what_is_alive(wsgi: ModuleType) -> None:
         assert gc.get_freeze_count() > 0
     finally:
         gc.unfreeze()
+
+
+# Imported by the functions that use them, for the megabytes each worker would hold for nothing:
+# `holidays` (about 10 MB; for building SLA calendars, which the task worker does) and
+# `cryptography` (about 8 MB; for signing and checking checkpoints: on a schedule, for an
+# evidence export, for a verification).
+LOADED_ON_DEMAND = ("holidays", "cryptography")
+
+
+def test_a_web_worker_loads_every_view_but_not_what_only_rare_requests_need(
+    tmp_path: Path,
+) -> None:
+    probe = (
+        "import sys, django\n"
+        "django.setup()\n"
+        "from django.urls import get_resolver\n"
+        "get_resolver().url_patterns\n"
+        "import layan.wsgi\n"
+        f"print(','.join(name for name in {LOADED_ON_DEMAND!r} if name in sys.modules))\n"
+    )
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "layan.settings",
+        "LAYAN_DATA_DIR": str(tmp_path),
+    }
+    env.pop("DATABASE_URL", None)
+    loaded = subprocess.run(
+        [sys.executable, "-c", probe], env=env, check=True, capture_output=True, text=True
+    ).stdout.strip()
+    assert loaded == ""
