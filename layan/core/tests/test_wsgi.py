@@ -81,10 +81,11 @@ def test_settle_freezes_what_is_alive(wsgi: ModuleType) -> None:
 
 
 # Imported by the functions that use them, for the megabytes each worker would hold for nothing:
-# `holidays` (about 10 MB; for building SLA calendars, which the task worker does) and
-# `cryptography` (about 8 MB; for signing and checking checkpoints: on a schedule, for an
-# evidence export, for a verification).
-LOADED_ON_DEMAND = ("holidays", "cryptography")
+# `holidays` (about 10 MB; for building SLA calendars, which the task worker does) and the
+# bindings of `cryptography` (about 8 MB; for signing and checking checkpoints: on a schedule,
+# for an evidence export, for a verification). With Redis configured, its client imports the
+# top of the `cryptography` package to learn whether it is installed: a few kilobytes.
+LOADED_ON_DEMAND = ("holidays", "cryptography.hazmat")
 
 
 def test_a_web_worker_loads_every_view_but_not_what_only_rare_requests_need(
