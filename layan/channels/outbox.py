@@ -201,16 +201,20 @@ class ReplyMail:
     message_id: str
     raw: Blob
 
-    def finish(self, *, ticket: Ticket, entry: Entry) -> OutboundRecord:
+    def finish(self, *, ticket: Ticket, entry: Entry) -> OutboundRecord | None:
         """Queue the mail with the reply `entry`, in the reply's transaction. `ticket` is
         the ticket as the transaction holds it. If the ticket changed in the meantime
         (renamed, moved to another team, another requester) or its chain did (a customer's
         mail came in, another reply went out: `entry` is not the next after the one the mail
-        was threaded under), the mail is made again here, so its threading headers name
-        every mail before it, as when it was always made here."""
+        was threaded under), the mail is made again here, to the requester's address now
+        (none: no mail), with threading headers that name every mail before it, as when it
+        was always made here."""
         moved = entry.seq != self.thread_seq + 1
         if moved or _reply_mail_parts(ticket) != self.parts:
-            return _queue(**_reply_mail(ticket, self.actor, self.text, self.to), entry=entry)
+            to = _customer_address(ticket)
+            if not to:
+                return None
+            return _queue(**_reply_mail(ticket, self.actor, self.text, to), entry=entry)
         return _record(
             ticket=ticket,
             entry=entry,

@@ -169,6 +169,21 @@ def test_a_reply_to_a_ticket_changed_meanwhile_is_made_from_it(ticket: Ticket, m
     assert ticket_chain_verified(ticket.chain, now=clock.now()).ok
 
 
+def test_a_reply_goes_to_the_requester_set_meanwhile(ticket: Ticket, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The ticket passes to another contact between the reply's draft and its transaction:
+    the mail goes to that contact's address, not to the one read before."""
+    from layan.customers.tests.factories import IdentityFactory
+    from layan.tickets import services
+
+    stale = Ticket.objects.select_related("requester", "team").get(pk=ticket.pk)
+    newcomer = IdentityFactory(value="budi@kopi.co.id").contact
+    Ticket.objects.filter(pk=ticket.pk).update(requester=newcomer)
+    monkeypatch.setattr(services._ticket_seen, "one", lambda pk: stale)
+    outbound = reply(ticket)
+    assert outbound.recipients == ["budi@kopi.co.id"]
+    assert message_from_bytes(blob_read(outbound.raw_id))["To"].endswith("<budi@kopi.co.id>")
+
+
 def test_a_reply_drafted_before_another_entry_is_stamped_after_it(ticket: Ticket, settings) -> None:  # type: ignore[no-untyped-def]
     """Another entry lands on the chain between a reply's draft and its transaction (here,
     from a handler run before the transaction): the reply follows it, in number and in time."""
