@@ -121,8 +121,8 @@ def test_a_rebuild_gives_the_same_answers(tickets, admin) -> None:
 
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite keeps the documents' text")
 def test_the_documents_kept_are_those_a_rebuild_makes(tickets, admin) -> None:
-    """A ticket opened with its message (its entries go in before it), then replied to and
-    noted (each entry appended to the document), holds the same text a rebuild makes."""
+    """A ticket opened with its message (its entries go in before it), then replied to (the
+    reply appended to the document), holds the same text a rebuild makes."""
     ticket_reply(ticket=tickets["invoice"], actor=admin, text="Kami cek dulu, Bu.")
 
     def documents() -> list[tuple[int, str, str]]:
