@@ -16,10 +16,8 @@ from __future__ import annotations
 import functools
 import gzip
 import io
-import itertools
 import json
 import math
-from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +34,7 @@ LINKS = ("softmax", "ovr")
 WORD, CHAR = "w ", "c "
 
 Floats = npt.NDArray[np.floating[Any]]
+Rows = npt.NDArray[np.intp]
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,25 +62,30 @@ class LinearModel:
     intercept: Floats
     summary: Mapping[str, Any]
     link: str = "softmax"
-    _char_rows: Callable[[str], tuple[int, ...]] = field(init=False, repr=False, compare=False)
+    _char_rows: Callable[[str], Rows] = field(init=False, repr=False, compare=False)
+    # Which rows of `table` are word terms (the others are character terms).
+    _word_rows: npt.NDArray[np.bool_] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         # Tokens repeat across messages, so their character n-gram rows are worth remembering.
         cached = functools.lru_cache(maxsize=WORDS_CACHED)(self._token_rows)
         object.__setattr__(self, "_char_rows", cached)
+        words = np.zeros(len(self.table), dtype=np.bool_)
+        words[[row for term, row in self.index.items() if term.startswith(WORD)]] = True
+        object.__setattr__(self, "_word_rows", words)
 
     def probabilities(self, text: NormalizedText) -> dict[str, float]:
         """Return class -> probability for one normalised text."""
         index = self.index
-        word = Counter(
+        word = [
             row
-            for row in (index.get(WORD + term) for term in word_terms(text, self.config))
+            for row in map(index.get, map(WORD.__add__, word_terms(text, self.config)))
             if row is not None
-        )
-        char = Counter(row for token in text.tokens for row in self._char_rows(token))
+        ]
+        found = np.concatenate([np.array(word, dtype=np.intp), *map(self._char_rows, text.tokens)])
         logits = self.intercept.astype(np.float64)
-        if word or char:
-            logits = logits + self._logits(word, char)
+        if found.size:
+            logits = logits + self._logits(found)
         if self.link == "ovr":
             shares = 1.0 / (1.0 + np.exp(-logits))
             shares = shares / shares.sum()
@@ -93,23 +97,27 @@ class LinearModel:
             shares = shifted / shifted.sum()
         return {label: float(share) for label, share in zip(self.classes, shares, strict=True)}
 
-    def _token_rows(self, token: str) -> tuple[int, ...]:
+    def _token_rows(self, token: str) -> Rows:
         index = self.index
         terms = token_char_terms(token, self.config.char_min, self.config.char_max)
-        return tuple(row for row in (index.get(CHAR + term) for term in terms) if row is not None)
+        found = [row for row in map(index.get, map(CHAR.__add__, terms)) if row is not None]
+        return np.array(found, dtype=np.intp)
 
-    def _logits(self, word: Counter[int], char: Counter[int]) -> Floats:
-        """Weigh both blocks (sublinear tf x idf, each L2-normalised on its own) in one pass."""
-        split = len(word)
-        rows = [*word, *char]
-        counts = np.fromiter(itertools.chain(word.values(), char.values()), np.float32, len(rows))
+    def _logits(self, found: Rows) -> Floats:
+        """Weigh the rows of a text's terms, one row per occurrence: sublinear tf x idf, each
+        block (word, character) L2-normalised on its own.
+
+        `numpy.unique` counts the occurrences: for a text's few thousand character n-grams, a
+        fraction of what a Counter takes."""
+        rows, counts = np.unique(found, return_counts=True)
         weights = self.table[rows]
-        values = (1.0 + np.log(counts)) * weights[:, 0]
+        values = (1.0 + np.log(counts, dtype=np.float32)) * weights[:, 0]
         squares = values * values
-        for part in (slice(0, split), slice(split, None)):
-            norm = math.sqrt(float(squares[part].sum()))
+        words = self._word_rows[rows]
+        for block in (words, ~words):
+            norm = math.sqrt(float(squares[block].sum()))
             if norm:
-                values[part] /= norm
+                values[block] /= norm
         return values @ weights[:, 1:]
 
 
