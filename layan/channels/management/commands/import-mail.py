@@ -20,12 +20,11 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from layan.channels.bulk import BulkIntake
-from layan.channels.email.sources import iter_messages, read_message
+from layan.channels.email.sources import iter_messages
 from layan.channels.intake import IntakeSession, import_one
 from layan.channels.models import Outcome
-from layan.channels.prepare import POOL_AFTER, Prepared, Preparer, default_jobs
+from layan.channels.prepare import POOL_AFTER, Prepared, Preparer, Source, default_jobs
 from layan.channels.types import InboundMessage, ParseFailure
-from layan.insight.analysis import Analysis
 from layan.tickets.services import changes_batched
 
 logger = logging.getLogger(__name__)
@@ -98,11 +97,11 @@ class Command(BaseCommand):
         try:
             # While one batch is taken in, the next is parsed and analysed by the workers.
             batch = list(islice(messages, size))
-            pending = preparer.submit([raw for _label, raw in batch])
+            pending = preparer.submit(batch)
             while batch:
                 following = list(islice(messages, size))
-                upcoming = preparer.submit([raw for _label, raw in following])
-                prepared = preparer.results(pending, [raw for _label, raw in batch])
+                upcoming = preparer.submit(following)
+                prepared = preparer.results(pending, batch)
                 self._take_batch(batch, prepared, session, bulk, tally, started, progress)
                 batch, pending = following, upcoming
         finally:
@@ -120,7 +119,7 @@ class Command(BaseCommand):
 
     def _take_batch(
         self,
-        batch: list[tuple[str, bytes]],
+        batch: list[Source],
         prepared: list[Prepared],
         session: IntakeSession,
         bulk: BulkIntake | None,
@@ -131,8 +130,7 @@ class Command(BaseCommand):
         parsed = [
             (label, ready.message) for (label, _raw), ready in zip(batch, prepared, strict=True)
         ]
-        analyses = [ready.analysis for ready in prepared]
-        for outcome in _take(parsed, analyses, session, bulk):
+        for outcome in _take(parsed, prepared, session, bulk):
             tally[SUMMARY_KEYS[outcome]] += 1
         tally["read"] += len(batch)
         if progress:
@@ -146,7 +144,7 @@ class Command(BaseCommand):
 
 def _take(
     parsed: list[tuple[str, InboundMessage | ParseFailure]],
-    analyses: list[Analysis | None],
+    prepared: list[Prepared],
     session: IntakeSession,
     bulk: BulkIntake | None,
 ) -> list[Outcome]:
@@ -157,7 +155,7 @@ def _take(
     if bulk is not None:
         try:
             with changes_batched(), transaction.atomic():
-                return bulk.take(parsed, analyses)
+                return bulk.take(parsed, prepared)
         except Exception as error:  # the batch is rolled back; take it again one by one
             bulk.forget()
             logger.warning("import_batch_retried", extra={"error": repr(error)[:300]})
@@ -165,12 +163,12 @@ def _take(
         return [import_one(message, source=label, session=session)[0] for label, message in parsed]
 
 
-def _in_date_order(path: Path, *, window: int) -> Iterator[tuple[str, bytes]]:
+def _in_date_order(path: Path, *, window: int) -> Iterator[Source]:
     """Yield the archive's messages oldest first within each window of `window` messages.
 
     Replies then arrive after the messages they answer, so they join the right ticket. Only
     labels and dates are held (bounded by the window); each message is read again when its
-    turn comes.
+    turn comes, by whoever prepares it (its label comes without its bytes).
     """
     if window <= 0:
         yield from iter_messages(path)
@@ -184,9 +182,9 @@ def _in_date_order(path: Path, *, window: int) -> Iterator[tuple[str, bytes]]:
     yield from _replay(batch)
 
 
-def _replay(batch: list[tuple[float, int, str]]) -> Iterator[tuple[str, bytes]]:
+def _replay(batch: list[tuple[float, int, str]]) -> Iterator[Source]:
     for _stamp, _position, label in sorted(batch):
-        yield label, read_message(label)
+        yield label, None
 
 
 # How much of a message the date sort reads: the header block of all but freak messages.
