@@ -21,7 +21,7 @@ from email.policy import Compat32
 from email.utils import parsedate_to_datetime
 from io import BytesIO
 
-from layan.channels.email import auto
+from layan.channels.email import auto, boundaries
 from layan.channels.email.decoding import (
     b64decode_lenient,
     clean_text,
@@ -37,6 +37,8 @@ from layan.channels.types import Address, Attachment, Channel, InboundMessage, P
 from layan.core.html import html_to_text
 
 logger = logging.getLogger(__name__)
+
+boundaries.install()
 
 DEFAULT_MAX_ATTACHMENT_BYTES = 25 * 1024 * 1024
 MAX_REFERENCES = 50
