@@ -127,6 +127,10 @@ _SPACES = re.compile(r"\s+")
 
 def clean_text(value: str) -> str:
     """Return `value` on one line: control characters as spaces, runs of space collapsed."""
+    if value.isascii() and value.isprintable():
+        # Most header values: no control character, and " " is the only space. The three
+        # passes below took about 6 % of the time to parse a message.
+        return " ".join(value.split())
     value = _BIDI.sub("", _CONTROL.sub(" ", value))
     return _SPACES.sub(" ", value).strip()
 

@@ -100,6 +100,28 @@ def test_header_text_folds_control_characters(raw, clean):
     assert header_text(raw) == clean_text(header_text(raw))
 
 
+def test_clean_text_gives_what_its_three_passes_give_on_any_text() -> None:
+    """Plain printable ASCII takes a shorter way; every text gets the same answer."""
+    import random
+    import re
+
+    def passes(value: str) -> str:
+        value = re.sub(
+            "[\u202a-\u202e\u2066-\u2069]",
+            "",
+            re.sub("[\x00-\x1f\x7f-\x9f\u2028\u2029]+", " ", value),
+        )
+        return re.sub(r"\s+", " ", value).strip()
+
+    rng = random.Random(7)
+    spaces = [" ", "  ", "\t", "a", "b", ":"]
+    anything = [chr(code) for code in range(128)] + ["\xa0", "\u3000", "\u202e", "\x85", "é"]
+    for round_ in range(20_000):
+        pool = spaces if round_ % 2 else anything
+        value = "".join(rng.choice(pool) for _ in range(rng.randint(0, 12)))
+        assert clean_text(value) == passes(value), repr(value)
+
+
 @pytest.mark.parametrize(
     ("values", "expected"),
     [
