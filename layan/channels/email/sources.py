@@ -19,6 +19,7 @@ logger = logging.getLogger(__name__)
 
 MAX_MESSAGE_BYTES = 256 * 1024 * 1024
 _SNIFF_BYTES = 8192
+CHUNK_BYTES = 1024 * 1024
 # "From sender@example.com Mon Jan  1 00:00:00 2024" and variants ("From - Mon ...",
 # "From MAILER-DAEMON  Sat Oct  4 08:00:09 2025"); a body line "From the desk of ..." lacks
 # the time of day.
@@ -137,20 +138,40 @@ def iter_folder(
 
 
 def _iter_file(file: Path, head: int | None = None) -> Iterator[tuple[str, bytes]]:
-    """An mbox's messages, or the file as one message if it looks like one: opened once."""
-    with file.open("rb") as handle:
-        start = handle.read(_SNIFF_BYTES)
+    """An mbox's messages, or the file as one message if it looks like one: opened once.
+
+    Read through the descriptor, without a file object: an import's date sort reads every
+    file of the archive first, and the file objects took a quarter of that time."""
+    handle = os.open(file, os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        start = _read(handle, _SNIFF_BYTES)
         if start.startswith(b"From ") and _FROM_LINE.match(start.split(b"\n", 1)[0]):
             raw = None  # an mbox: its messages are read as they are found
         elif file.suffix.lower() in _MAIL_SUFFIXES or looks_like_mail(start):
-            rest = handle.read(-1 if head is None else max(head - len(start), 0))
-            raw = (start + rest)[:head]
+            if len(start) == _SNIFF_BYTES and (head is None or head > len(start)):
+                start += _read(handle, None if head is None else head - len(start))
+            raw = start if head is None else start[:head]
         else:
             return
+    finally:
+        os.close(handle)
     if raw is None:
         yield from iter_mbox(file)
     else:
         yield str(file), raw
+
+
+def _read(handle: int, limit: int | None) -> bytes:
+    """Up to `limit` bytes from the descriptor `handle` (None: all that is left)."""
+    chunks: list[bytes] = []
+    size = 0
+    while limit is None or size < limit:
+        chunk = os.read(handle, CHUNK_BYTES if limit is None else min(limit - size, CHUNK_BYTES))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
 def looks_like_mail(head: bytes) -> bool:

@@ -132,15 +132,19 @@ def test_heads_only_read_a_file_message_up_to_the_size_asked(tmp_path) -> None: 
     large = b"From: a@b.co\nSubject: besar\nDate: Mon, 1 Jan 2024 10:00:00 +0700\n\n"
     large += b"isi pesan yang panjang\n" * 2_000  # about 46 KB, over the 8 KB sniffed first
     (tmp_path / "besar.eml").write_bytes(large)
+    huge = large + b"lampiran panjang\n" * 150_000  # about 2.6 MB: read in several pieces
+    (tmp_path / "raksasa.eml").write_bytes(huge)
     (tmp_path / "kecil").write_bytes(ONE)
     (tmp_path / "arsip.mbox").write_bytes(MBOX)
     (tmp_path / "notes.txt").write_text("Shopping list: eggs\nmilk\n")
     whole = dict(iter_messages(tmp_path))
     assert whole[str(tmp_path / "besar.eml")] == large
+    assert whole[str(tmp_path / "raksasa.eml")] == huge
     for head in (100, 10_000, 1_000_000):
         cut = dict(iter_messages(tmp_path, head=head))
         assert cut.keys() == whole.keys()
         assert cut[str(tmp_path / "besar.eml")] == large[:head]
+        assert cut[str(tmp_path / "raksasa.eml")] == huge[:head]
         assert cut[str(tmp_path / "kecil")] == ONE[:head]
         assert [cut[label] for label in cut if "#" in label] == [ONE, TWO]
 
