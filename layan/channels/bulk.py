@@ -53,7 +53,6 @@ from layan.channels.intake import (
     thread_key,
 )
 from layan.channels.models import InboundRecord, OutboundRecord, Outcome
-from layan.channels.prepare import Prepared
 from layan.channels.types import AutoKind, Channel, InboundMessage, ParseFailure
 from layan.core import clock
 from layan.core.blobs import blobs_put
@@ -165,12 +164,11 @@ class BulkIntake:
     def take(
         self,
         batch: list[tuple[str, Message]],
-        prepared: Sequence[Prepared] | None = None,
+        analyses: Sequence[Analysis | None] | None = None,
     ) -> list[Outcome]:
         """Take a batch of (label, message) inside the caller's transaction; return outcomes.
 
-        `prepared` holds what was worked out ahead for each message (by `prepare`): its
-        text's analysis and its fingerprint, where available."""
+        `analyses` are the messages' texts analysed ahead (by `prepare`), where available."""
         # Nothing the batch itself needs is forgotten while it is taken.
         self.threads.limit = max(THREADS_KEPT, 4 * len(batch))
         self.contacts.limit = max(CONTACTS_KEPT, 4 * len(batch))
@@ -182,10 +180,9 @@ class BulkIntake:
         pending: list[_Plan] = []
         seen: set[str] = set()
         for position, (label, message) in enumerate(batch):
-            ahead = prepared[position] if prepared is not None else None
-            plan = self._plan(label, message, ahead, now, known_ids, recorded, outbound, seen)
-            if plan is not None and ahead is not None:
-                plan.analysis = ahead.analysis
+            plan = self._plan(label, message, now, known_ids, recorded, outbound, seen)
+            if plan is not None and analyses is not None:
+                plan.analysis = analyses[position]
             if isinstance(message, InboundMessage) and message.external_id:
                 seen.add(message.external_id)
             if plan is not None:
@@ -298,7 +295,6 @@ class BulkIntake:
         self,
         label: str,
         message: Message,
-        ahead: Prepared | None,
         now: datetime,
         known_ids: set[str],
         recorded: set[tuple[str, str]],
@@ -312,7 +308,7 @@ class BulkIntake:
             return None
         if message.external_id in seen or message.external_id in self.threads:
             return None  # the same Message-ID again: `receive` decides whether it is a duplicate
-        fingerprint = (ahead and ahead.fingerprint) or content_fingerprint(message.raw)
+        fingerprint = content_fingerprint(message.raw)
         if (message.external_id[:255], fingerprint) in recorded:
             return None
         key = thread_key()

@@ -1,10 +1,10 @@
 """Parse and analyse an import's messages ahead of the intake, in other processes.
 
-Reading a message from the archive, parsing it, fingerprinting it and reading its tone are
-the import's pure work: no database, no shared state. `Preparer` does them for the next batch
-in worker processes while the intake writes the current one, so a machine with two cores
-parses on one and writes on the other. Whatever a worker cannot do (it crashed, the pool is
-gone) is done again in the importing process, so the result never depends on the workers.
+Parsing a message and reading its tone are the import's pure work: no database, no shared
+state. `Preparer` does them for the next batch in worker processes while the intake writes the
+current one, so a machine with two cores parses on one and writes on the other. Whatever a
+worker cannot do (it crashed, the pool is gone) is done again in the importing process, so the
+result never depends on the workers.
 """
 
 from __future__ import annotations
@@ -16,9 +16,7 @@ from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 
-from layan.channels.email.fingerprint import content_fingerprint
 from layan.channels.email.parse import parse_email
-from layan.channels.email.sources import read_message
 from layan.channels.types import InboundMessage, ParseFailure
 from layan.core.pickling import pickled_by_fields
 from layan.insight.analysis import Analysis, analyze
@@ -29,47 +27,25 @@ logger = logging.getLogger(__name__)
 POOL_AFTER = 400  # messages read before the pool starts
 
 
-# A message of the archive: its label, and its bytes when they were read already (None: the
-# preparer reads them with `read_message`).
-Source = tuple[str, bytes | None]
-
-
 @pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Prepared:
-    message: InboundMessage | ParseFailure  # its `raw` holds the bytes read
+    message: InboundMessage | ParseFailure
     analysis: Analysis | None  # of the message's text, when it has any
-    fingerprint: str | None = None  # `content_fingerprint` of the bytes (None: not taken yet)
 
 
 def prepare(raw: bytes, max_attachment_bytes: int) -> Prepared | None:
-    """Parse `raw`, fingerprint it and analyse its text; None when anything fails (the caller
-    does it again)."""
+    """Parse `raw` and analyse its text; None when anything fails (the caller does it again)."""
     try:
         message = parse_email(raw, max_attachment_bytes=max_attachment_bytes)
         text = message.text if isinstance(message, InboundMessage) else ""
-        return Prepared(message, analyze(text) if text else None, content_fingerprint(raw))
+        return Prepared(message, analyze(text) if text else None)
     except Exception:  # the importing process parses it again, and reports what fails
         return None
 
 
-def prepare_many(sources: Sequence[Source], max_attachment_bytes: int) -> list[Prepared | None]:
-    """Prepare a batch. A message is read here when it was not, so its bytes cross between
-    processes once, on the way back (a worker that cannot read it leaves it to the caller)."""
-    return [
-        prepare(raw, max_attachment_bytes)
-        if raw is not None
-        else _read_and_prepare(label, max_attachment_bytes)
-        for label, raw in sources
-    ]
-
-
-def _read_and_prepare(label: str, max_attachment_bytes: int) -> Prepared | None:
-    try:
-        raw = read_message(label)
-    except OSError:  # the importing process reads it again, and reports what fails
-        return None
-    return prepare(raw, max_attachment_bytes)
+def prepare_many(raws: Sequence[bytes], max_attachment_bytes: int) -> list[Prepared | None]:
+    return [prepare(raw, max_attachment_bytes) for raw in raws]
 
 
 class Preparer:
@@ -81,9 +57,9 @@ class Preparer:
         self.read = 0
         self.pool: ProcessPoolExecutor | None = None
 
-    def submit(self, sources: Sequence[Source]) -> Future[list[Prepared | None]]:
+    def submit(self, raws: Sequence[bytes]) -> Future[list[Prepared | None]]:
         """Start preparing a batch; the result is read with `.result()`."""
-        self.read += len(sources)
+        self.read += len(raws)
         if self.pool is None and self.jobs > 0 and self.read > POOL_AFTER:
             # "spawn": a worker starts clean, without the database connections of this process.
             self.pool = ProcessPoolExecutor(
@@ -91,33 +67,30 @@ class Preparer:
             )
         if self.pool is not None:
             try:
-                return self.pool.submit(prepare_many, list(sources), self.max_attachment_bytes)
+                return self.pool.submit(prepare_many, list(raws), self.max_attachment_bytes)
             except RuntimeError as error:  # the pool broke; go on without it
                 logger.warning("import_pool_lost", extra={"error": str(error)[:200]})
                 self.close()
         done: Future[list[Prepared | None]] = Future()
-        done.set_result([None] * len(sources))  # prepared in place, when taken
+        done.set_result([None] * len(raws))  # prepared in place, when taken
         return done
 
     def results(
-        self, pending: Future[list[Prepared | None]], sources: Sequence[Source]
+        self, pending: Future[list[Prepared | None]], raws: Sequence[bytes]
     ) -> list[Prepared]:
-        """The prepared batch. What a worker could not do is read and parsed here; its text
-        is then analysed and its fingerprint taken by the intake itself."""
+        """The prepared batch. What a worker could not do is parsed here; its text is then
+        analysed by the intake itself."""
         try:
             done = pending.result()
         except Exception as error:  # a worker died and took the pool with it: go on without
             logger.warning("import_pool_lost", extra={"error": repr(error)[:200]})
             self.close()
-            done = [None] * len(sources)
+            done = [None] * len(raws)
         return [
-            ready or self._in_place(label, raw)
-            for (label, raw), ready in zip(sources, done, strict=True)
+            ready
+            or Prepared(parse_email(raw, max_attachment_bytes=self.max_attachment_bytes), None)
+            for raw, ready in zip(raws, done, strict=True)
         ]
-
-    def _in_place(self, label: str, raw: bytes | None) -> Prepared:
-        data = read_message(label) if raw is None else raw
-        return Prepared(parse_email(data, max_attachment_bytes=self.max_attachment_bytes), None)
 
     def close(self) -> None:
         if self.pool is not None:

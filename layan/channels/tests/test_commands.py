@@ -591,44 +591,6 @@ def test_messages_parsed_by_worker_processes_give_the_same_records(
     assert pooled_picture == inline_picture
 
 
-def test_a_worker_reads_the_messages_it_prepares(tmp_path: Path) -> None:
-    """A message given by its label is read where it is prepared, a file or a place in an
-    mbox; one that cannot be read there is left to the importing process, which reads it."""
-    from layan.channels.email.fingerprint import content_fingerprint
-    from layan.channels.email.sources import read_message
-    from layan.channels.prepare import Preparer, prepare_many
-
-    single = tmp_path / "satu.eml"
-    single.write_bytes(mail(message_id="<s1@kopi.co.id>"))
-    box = tmp_path / "kotak.mbox"
-    box.write_bytes(
-        b"From siti@kopi.co.id Mon Nov  2 01:00:00 2026\n"
-        + mail(message_id="<m1@kopi.co.id>", subject="Pertama")
-        + b"\nFrom siti@kopi.co.id Mon Nov  2 02:00:00 2026\n"
-        + mail(message_id="<m2@kopi.co.id>", subject="Kedua")
-    )
-    labels = [str(single), f"{box}#0", f"{box}#{box.read_bytes().index(b'From siti', 1)}"]
-    missing = str(tmp_path / "hilang.eml")
-
-    done = prepare_many([(label, None) for label in [*labels, missing]], 10_000_000)
-
-    assert [ready.message.external_id for ready in done[:3] if ready] == [
-        "s1@kopi.co.id",
-        "m1@kopi.co.id",
-        "m2@kopi.co.id",
-    ]
-    for label, ready in zip(labels, done, strict=False):
-        assert ready is not None
-        assert ready.message.raw == read_message(label)
-        assert ready.fingerprint == content_fingerprint(ready.message.raw)
-    assert done[3] is None
-    single.rename(missing)  # the importing process reads it where it is now
-    preparer = Preparer(jobs=0, max_attachment_bytes=10_000_000)
-    sources = [(missing, None)]
-    again = preparer.results(preparer.submit(sources), sources)
-    assert again[0].message.external_id == "s1@kopi.co.id"
-
-
 def test_an_import_whose_workers_die_goes_on_in_its_own_process(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -20,11 +20,12 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from layan.channels.bulk import BulkIntake
-from layan.channels.email.sources import iter_messages
+from layan.channels.email.sources import iter_messages, read_message
 from layan.channels.intake import IntakeSession, import_one
 from layan.channels.models import Outcome
-from layan.channels.prepare import POOL_AFTER, Prepared, Preparer, Source, default_jobs
+from layan.channels.prepare import POOL_AFTER, Prepared, Preparer, default_jobs
 from layan.channels.types import InboundMessage, ParseFailure
+from layan.insight.analysis import Analysis
 from layan.tickets.services import changes_batched
 
 logger = logging.getLogger(__name__)
@@ -97,11 +98,11 @@ class Command(BaseCommand):
         try:
             # While one batch is taken in, the next is parsed and analysed by the workers.
             batch = list(islice(messages, size))
-            pending = preparer.submit(batch)
+            pending = preparer.submit([raw for _label, raw in batch])
             while batch:
                 following = list(islice(messages, size))
-                upcoming = preparer.submit(following)
-                prepared = preparer.results(pending, batch)
+                upcoming = preparer.submit([raw for _label, raw in following])
+                prepared = preparer.results(pending, [raw for _label, raw in batch])
                 self._take_batch(batch, prepared, session, bulk, tally, started, progress)
                 batch, pending = following, upcoming
         finally:
@@ -119,7 +120,7 @@ class Command(BaseCommand):
 
     def _take_batch(
         self,
-        batch: list[Source],
+        batch: list[tuple[str, bytes]],
         prepared: list[Prepared],
         session: IntakeSession,
         bulk: BulkIntake | None,
@@ -130,7 +131,8 @@ class Command(BaseCommand):
         parsed = [
             (label, ready.message) for (label, _raw), ready in zip(batch, prepared, strict=True)
         ]
-        for outcome in _take(parsed, prepared, session, bulk):
+        analyses = [ready.analysis for ready in prepared]
+        for outcome in _take(parsed, analyses, session, bulk):
             tally[SUMMARY_KEYS[outcome]] += 1
         tally["read"] += len(batch)
         if progress:
@@ -144,7 +146,7 @@ class Command(BaseCommand):
 
 def _take(
     parsed: list[tuple[str, InboundMessage | ParseFailure]],
-    prepared: list[Prepared],
+    analyses: list[Analysis | None],
     session: IntakeSession,
     bulk: BulkIntake | None,
 ) -> list[Outcome]:
@@ -155,7 +157,7 @@ def _take(
     if bulk is not None:
         try:
             with changes_batched(), transaction.atomic():
-                return bulk.take(parsed, prepared)
+                return bulk.take(parsed, analyses)
         except Exception as error:  # the batch is rolled back; take it again one by one
             bulk.forget()
             logger.warning("import_batch_retried", extra={"error": repr(error)[:300]})
@@ -163,12 +165,12 @@ def _take(
         return [import_one(message, source=label, session=session)[0] for label, message in parsed]
 
 
-def _in_date_order(path: Path, *, window: int) -> Iterator[Source]:
+def _in_date_order(path: Path, *, window: int) -> Iterator[tuple[str, bytes]]:
     """Yield the archive's messages oldest first within each window of `window` messages.
 
     Replies then arrive after the messages they answer, so they join the right ticket. Only
     labels and dates are held (bounded by the window); each message is read again when its
-    turn comes, by whoever prepares it (its label comes without its bytes).
+    turn comes.
     """
     if window <= 0:
         yield from iter_messages(path)
@@ -182,9 +184,9 @@ def _in_date_order(path: Path, *, window: int) -> Iterator[Source]:
     yield from _replay(batch)
 
 
-def _replay(batch: list[tuple[float, int, str]]) -> Iterator[Source]:
+def _replay(batch: list[tuple[float, int, str]]) -> Iterator[tuple[str, bytes]]:
     for _stamp, _position, label in sorted(batch):
-        yield label, None
+        yield label, read_message(label)
 
 
 # How much of a message the date sort reads: the header block of all but freak messages.
