@@ -120,8 +120,10 @@ def test_read_message_finds_each_message_again(tmp_path) -> None:  # type: ignor
         b"From d@e.f Mon Jan  1 00:01:00 2024\nFrom: d@e.f\nSubject: dua\n\nisi\n"
     )
     (tmp_path / "pesan").write_bytes(b"From: x@y.z\nTo: a@b.c\nSubject: tiga\n\nhalo\n")
+    big = b"From: x@y.z\nTo: a@b.c\nSubject: empat\n\n" + b"lampiran\n" * 300_000  # 2.7 MB
+    (tmp_path / "besar.eml").write_bytes(big)
     seen = list(iter_messages(tmp_path))
-    assert len(seen) == 3
+    assert len(seen) == 4 and big in [raw for _label, raw in seen]
     for label, raw in seen:
         assert read_message(label) == raw
 
