@@ -62,6 +62,30 @@ def test_other_patterns_are_compiled_as_before() -> None:
     assert email.feedparser.re.escape("a.b") == re.escape("a.b")
 
 
+def test_the_parser_uses_the_stand_in_for_a_multipart_message(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """If a later Python builds the pattern differently, parsing stays right but loses the
+    shortcut: this says so."""
+    made: list[str] = []
+    original = boundaries.BoundaryLine.__init__
+
+    def counted(self: boundaries.BoundaryLine, separator: str) -> None:
+        made.append(separator)
+        original(self, separator)
+
+    monkeypatch.setattr(boundaries.BoundaryLine, "__init__", counted)
+    raw = (
+        b"From: a@b.co\r\nSubject: x\r\nMIME-Version: 1.0\r\n"
+        b'Content-Type: multipart/alternative; boundary="batas.1"\r\n\r\n'
+        b"--batas.1\r\nContent-Type: text/plain\r\n\r\nhalo\r\n"
+        b"--batas.1\r\nContent-Type: text/html\r\n\r\n<p>halo</p>\r\n--batas.1--\r\n"
+    )
+    message = parse_email(raw)
+    assert made == ["--batas.1"]
+    assert getattr(message, "text", "").strip() == "halo"
+
+
 @contextmanager
 def _plain_re() -> Iterator[None]:
     stand_in = email.feedparser.re
