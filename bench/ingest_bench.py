@@ -69,8 +69,10 @@ def main() -> None:
     # (this machine's disk), creating files scans past the ones deleted in the last minutes,
     # so removing one run's thousands of blob files would slow the next run's writes.
     with ExitStack() as installations:
-        for _ in range(max(options.runs, 1)):
-            runs.append(_import(folder, manifest, installations.enter_context(installation())))
+        envs = [installations.enter_context(installation()) for _ in range(max(options.runs, 1))]
+        new_file_us = _new_file_us(Path(envs[0]["LAYAN_DATA_DIR"]) / "probe")
+        for env in envs:
+            runs.append(_import(folder, manifest, env))
     middle = sorted(runs, key=lambda run: run["seconds"])[len(runs) // 2]
     record(
         "ingest",
@@ -92,9 +94,26 @@ def main() -> None:
                 round(100 * run["joined"] / max(run["replies"], 1), 2) for run in runs
             ),
             "peak_rss_mb": round(max(run["peak_kb"] for run in runs) / 1024, 1),
+            # Processor time to create one small file here just before the imports: 12 to 50
+            # µs normally, over 100 µs for minutes after many files were deleted (README.md,
+            # ninth round), when the blob files cost the import seconds more.
+            "new_file_us": new_file_us,
         },
         db=db_label(),
     )
+
+
+def _new_file_us(folder: Path, count: int = 2_000) -> float:
+    """Processor time per file to create `count` small files in `folder`, in 256 folders as
+    blobs are; they stay until the installation holding them is removed."""
+    for first in range(256):
+        (folder / f"{first:02x}").mkdir(parents=True)
+    before = resource.getrusage(resource.RUSAGE_SELF)
+    for number in range(count):
+        (folder / f"{number % 256:02x}" / f"{number}.probe").write_bytes(b"x" * 3000)
+    after = resource.getrusage(resource.RUSAGE_SELF)
+    used = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+    return round(used / count * 1e6, 1)
 
 
 def _import(folder: Path, manifest: Path, env: dict[str, str]) -> dict[str, Any]:

@@ -180,7 +180,7 @@ SMOKE: dict[str, tuple[list[str], str, set[str]]] = {
         "ingest",
         {
             *("corpus_messages", "messages", "messages_per_s", "failed", "replies_threaded_pct"),
-            *("runs", "messages_per_s_runs", "user_s_runs", "system_s_runs"),
+            *("runs", "messages_per_s_runs", "user_s_runs", "system_s_runs", "new_file_us"),
         },
     ),
     "dataset": (
@@ -241,6 +241,7 @@ def test_benchmark_prints_one_json_line(name: str, tmp_path: Path) -> None:
         assert figures["failed"] == 0
         assert figures["runs"] == len(figures["messages_per_s_runs"]) == 2
         assert all(seconds > 0 for seconds in figures["user_s_runs"])
+        assert figures["new_file_us"] > 0
     if name in ("dataset", "logbook_bench"):
         assert figures["verify_ok"] is True
 
