@@ -220,7 +220,8 @@ def test_benchmark_prints_one_json_line(name: str, tmp_path: Path) -> None:
     lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
     assert len(lines) == 1, done.stdout
     line = json.loads(lines[0])
-    assert {"bench", "ts", "db", "machine", "figures"} <= line.keys()
+    assert {"bench", "ts", "db", "machine", "python_2m_additions_ms", "figures"} <= line.keys()
+    assert line["python_2m_additions_ms"] > 0
     assert line["bench"] == bench
     assert keys <= line["figures"].keys(), sorted(line["figures"])
     assert results.read_text().splitlines() == [lines[0]]
