@@ -100,8 +100,12 @@ class LinearModel:
     def _token_rows(self, token: str) -> Rows:
         index = self.index
         terms = token_char_terms(token, self.config.char_min, self.config.char_max)
-        found = [row for row in map(index.get, map(CHAR.__add__, terms)) if row is not None]
-        return np.array(found, dtype=np.intp)
+        found = np.array(
+            [row for row in map(index.get, map(CHAR.__add__, terms)) if row is not None],
+            dtype=np.intp,
+        )
+        found.flags.writeable = False  # kept in the cache and shared by every text
+        return found
 
     def _logits(self, found: Rows) -> Floats:
         """Weigh the rows of a text's terms, one row per occurrence: sublinear tf x idf, each
