@@ -53,7 +53,7 @@ def blob_file_put(data: bytes) -> Blob:
     transaction; if that transaction never commits, the file stays an orphan that the next
     identical write reuses, as after a crash in `blob_put`."""
     sha = hashlib.sha256(data).hexdigest()
-    _file_put(sha, data)
+    _files_put([(sha, data)])
     return Blob(sha256=sha, size=len(data))
 
 
@@ -109,14 +109,10 @@ def _on_disk(storage: Storage) -> TypeGuard[FileSystemStorage]:
     return storage.__class__ is FileSystemStorage  # the lazy object gives what it wraps
 
 
-def _file_put(sha: str, data: bytes) -> None:
-    _files_put([(sha, data)])
-
-
 def _files_put(items: Sequence[tuple[str, bytes]]) -> None:
     """Store the files of (digest, bytes) pairs."""
     if _on_disk(default_storage):
-        disk = _Disk.of(default_storage)
+        disk = _Disk(default_storage)
         for sha, data in items:
             disk.put(sha, data)
         return
@@ -141,15 +137,11 @@ class _Disk:
 
     __slots__ = ("mode", "root", "storage", "suffix")
 
-    def __init__(self, storage: FileSystemStorage, root: str, mode: int | None) -> None:
+    def __init__(self, storage: FileSystemStorage) -> None:
         self.storage = storage
-        self.root = root
-        self.mode = mode
+        self.root = str(storage.location)
+        self.mode = storage.file_permissions_mode
         self.suffix = f".{os.getpid()}-{threading.get_ident()}.part"
-
-    @classmethod
-    def of(cls, storage: FileSystemStorage) -> _Disk:
-        return cls(storage, str(storage.location), storage.file_permissions_mode)
 
     def put(self, sha: str, data: bytes) -> None:
         """Write `data` under its digest's name unless a file is there already: into a
