@@ -19,7 +19,7 @@ logger = logging.getLogger(__name__)
 
 MAX_MESSAGE_BYTES = 256 * 1024 * 1024
 _SNIFF_BYTES = 8192
-CHUNK_BYTES = 1024 * 1024
+_CHUNK_BYTES = 1024 * 1024
 # "From sender@example.com Mon Jan  1 00:00:00 2024" and variants ("From - Mon ...",
 # "From MAILER-DAEMON  Sat Oct  4 08:00:09 2025"); a body line "From the desk of ..." lacks
 # the time of day.
@@ -171,7 +171,7 @@ def _read(handle: int, limit: int | None) -> bytes:
     size = 0
     whole = os.fstat(handle).st_size + 1  # one byte more: the end shows as an empty read
     while limit is None or size < limit:
-        want = min(whole, CHUNK_BYTES) if limit is None else min(limit - size, whole, CHUNK_BYTES)
+        want = min(whole, _CHUNK_BYTES) if limit is None else min(limit - size, whole, _CHUNK_BYTES)
         chunk = os.read(handle, want)
         if not chunk:
             break
