@@ -41,9 +41,12 @@ from urllib.parse import quote, urlencode
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 sys.path.insert(0, str(BENCH))
+sys.path.insert(0, str(ROOT))
 
 from common import db_label, installation, layan, record  # noqa: E402
 from dataset import load_into  # noqa: E402
+
+from layan.insight.corpus import read_examples  # noqa: E402
 
 HOST = "127.0.0.1"
 MANAGER = "dewi"  # sees every ticket
@@ -248,14 +251,12 @@ WRITTEN = ROOT / "layan/insight/data/written"
 
 
 def customer_texts() -> list[str]:
-    """The `text` column of the written message sets, in file order."""
-    texts: list[str] = []
-    for name in ("messages_eval.tsv", "messages_train.tsv"):
-        lines = (WRITTEN / name).read_text(encoding="utf-8").splitlines()
-        rows = [line.split("\t") for line in lines if line and not line.startswith("#")]
-        column = rows[0].index("text")
-        texts += [row[column] for row in rows[1:]]
-    return texts
+    """The texts of the written message sets, in file order."""
+    return [
+        example.text
+        for name in ("messages_eval.tsv", "messages_train.tsv")
+        for example in read_examples(WRITTEN / name, "sentiment")
+    ]
 
 
 def scenarios_for(
