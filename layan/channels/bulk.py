@@ -58,6 +58,7 @@ from layan.core import clock
 from layan.core.blobs import blobs_put
 from layan.core.counters import counter_take
 from layan.core.identity import InvalidIdentity, identity_normalise
+from layan.core.instances import instance_build
 from layan.core.rows import rows_create, rows_insert, rows_update
 from layan.customers.models import Contact, Customer, CustomerForm, Identity, Membership
 from layan.customers.services import contact_name
@@ -368,13 +369,14 @@ class BulkIntake:
         contact = self.contacts.get(key)
         if contact is None:
             name = message.sender.name if message.sender else ""
-            contact = Contact(name=contact_name(name, key[1]))
+            contact = instance_build(Contact, name=contact_name(name, key[1]))
             self.contacts[key] = contact
             self.newcomers[id(contact)] = None
         return contact
 
     def _new_thread(self, message: InboundMessage, contact: Contact, moment: datetime) -> _Thread:
-        ticket = Ticket(
+        ticket = instance_build(
+            Ticket,
             subject=ticket_subject(message.subject),
             requester=contact,
             priority=Priority.NORMAL,
@@ -386,7 +388,7 @@ class BulkIntake:
         )
         normalised = normalise_subject(message.subject)
         self.subjects.setdefault(id(contact), set()).add(normalised)
-        chain = Chain(head_seq=0, head_hash=GENESIS)
+        chain = instance_build(Chain, head_seq=0, head_hash=GENESIS)
         return _Thread(ticket=ticket, chain=chain, participants=set())
 
     # --- Writing ------------------------------------------------------------------------
@@ -418,7 +420,8 @@ class BulkIntake:
         )
         attachment_blobs = iter(raws[len(plans) :])
         records = [
-            InboundRecord(
+            instance_build(
+                InboundRecord,
                 channel=Channel.EMAIL,
                 external_id=plan.message.external_id[:255],
                 content_sha256=plan.fingerprint,
@@ -523,7 +526,7 @@ class BulkIntake:
         rows_insert(
             Identity,
             [
-                Identity(contact=contact, kind=key[0], value=key[1])
+                instance_build(Identity, contact=contact, kind=key[0], value=key[1])
                 for key, contact in self.contacts.items()
                 if id(contact) in unsaved
             ],
@@ -539,14 +542,14 @@ class BulkIntake:
         if not wanted:
             return
         customers = {
-            key: Customer(name=contact.name, form=CustomerForm.INDIVIDUAL)
+            key: instance_build(Customer, name=contact.name, form=CustomerForm.INDIVIDUAL)
             for key, contact in wanted.items()
         }
         rows_create(Customer, list(customers.values()))
         rows_insert(
             Membership,
             [
-                Membership(contact=wanted[key], customer=customer, is_primary=True)
+                instance_build(Membership, contact=wanted[key], customer=customer, is_primary=True)
                 for key, customer in customers.items()
             ],
         )

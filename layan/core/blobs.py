@@ -26,6 +26,7 @@ from django.db.models import Field
 from django.db.models.constants import OnConflict
 from django.utils import timezone
 
+from layan.core.instances import instance_build
 from layan.core.models import Blob, blob_storage_name, blob_storage_name_before
 
 logger = logging.getLogger(__name__)
@@ -54,7 +55,7 @@ def blob_file_put(data: bytes) -> Blob:
     identical write reuses, as after a crash in `blob_put`."""
     sha = hashlib.sha256(data).hexdigest()
     _files_put([(sha, data)])
-    return Blob(sha256=sha, size=len(data))
+    return instance_build(Blob, sha256=sha, size=len(data))
 
 
 def blobs_put(items: Sequence[bytes]) -> list[Blob]:
@@ -67,7 +68,7 @@ def blobs_put(items: Sequence[bytes]) -> list[Blob]:
         sha = hashlib.sha256(data).hexdigest()
         if sha not in blobs:
             files.append((sha, data))
-            blobs[sha] = Blob(sha256=sha, size=len(data))
+            blobs[sha] = instance_build(Blob, sha256=sha, size=len(data))
         result.append(blobs[sha])
     _files_put(files)
     blob_rows_put(list(blobs.values()))

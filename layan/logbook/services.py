@@ -21,6 +21,7 @@ from django.db import transaction
 
 from layan.core import clock
 from layan.core.blobs import blob_put
+from layan.core.instances import instance_build
 from layan.core.rows import RowsAhead, rows_create, rows_update
 from layan.logbook.bodies import entry_body
 from layan.logbook.chain import GENESIS, content_digest, entry_hash
@@ -84,7 +85,7 @@ class EntryFields(TypedDict, total=False):
 
 def chain_create(*, label: str) -> Chain:
     """Open an empty chain for a new ticket."""
-    chain = Chain(label=label, head_seq=0, head_hash=GENESIS)
+    chain = instance_build(Chain, label=label, head_seq=0, head_hash=GENESIS)
     rows_create(Chain, [chain])
     return chain
 
@@ -117,7 +118,7 @@ def chain_open(
     """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("chain_open needs the caller's transaction")
-    chain = Chain(label=label, head_seq=0, head_hash=GENESIS)
+    chain = instance_build(Chain, label=label, head_seq=0, head_hash=GENESIS)
     for draft in drafts:
         entry_seal(draft.entry, chain=chain, raw_blob=draft.raw_blob, stored=draft.stored)
     rows_create(Chain, [chain])
@@ -250,7 +251,8 @@ def entry_draft(*, now: datetime, **fields: Unpack[EntryFields]) -> Entry:
         actor = "system"
     subject = fields.get("subject", "")[:500]
     text, html = fields.get("text", ""), fields.get("html", "")
-    return Entry(
+    return instance_build(
+        Entry,
         kind=fields["kind"],
         direction=fields["direction"],
         channel=fields["channel"],
@@ -309,7 +311,8 @@ def entry_attachments(
 ) -> list[EntryAttachment]:
     """The attachment rows of a prepared entry, in the order its body lists them."""
     return [
-        EntryAttachment(
+        instance_build(
+            EntryAttachment,
             entry=entry,
             position=position,
             blob=blob,

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from layan.core import clock
 from layan.core.counters import counter_next
+from layan.core.instances import instance_build
 from layan.core.queueing import enqueue_with_commit
 from layan.core.reads import PreparedRead
 from layan.core.rows import RowsAhead, rows_create, rows_update
@@ -169,7 +170,8 @@ def ticket_open(
     # the one writer's turn, and every other write waits for it (the text's analysis, the
     # rows, the entries' content digests). Inside: the reference, the chain, the hashes.
     analysis = analyze(text or subject) if message else None
-    ticket = Ticket(
+    ticket = instance_build(
+        Ticket,
         subject=subject,
         customer=customer,
         requester=requester,

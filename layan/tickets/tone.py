@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 
 from layan.core import clock
+from layan.core.instances import instance_build
 from layan.customers.models import Contact, Customer
 from layan.insight.analysis import Analysis, analyze
 from layan.insight.temperament import MessageTone, temperament_assess
@@ -40,7 +41,8 @@ def tone_build(
     analysis = analysis or analyze(text)
     sentiment = analysis.sentiment.scores
     anger, abusive = tone_marks(analysis)
-    return Tone(
+    return instance_build(
+        Tone,
         entry=entry,
         ticket=ticket,
         contact=contact,
