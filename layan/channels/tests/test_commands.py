@@ -27,6 +27,8 @@ from layan.customers.models import Contact, Identity, Membership
 from layan.customers.services import identity_add
 from layan.customers.tests.factories import ContactFactory
 from layan.logbook.models import Entry, Kind
+from layan.search.queries import ticket_match
+from layan.search.terms import search_terms
 from layan.tickets import tasks
 from layan.tickets.models import Ticket, Tone
 from layan.tickets.tests.factories import make_ticket
@@ -362,6 +364,19 @@ def _picture(started: datetime) -> dict[str, Any]:
         "links": sorted(
             TicketLink.objects.values_list("ticket__reference", "other__reference", "reason")
         ),
+        # What the search index finds for each word the conversations hold.
+        "search": {
+            word: sorted(
+                Ticket.objects.filter(ticket_match(word)).values_list("reference", flat=True)
+            )
+            for word in sorted(
+                {
+                    word
+                    for subject, text in Entry.objects.values_list("subject", "text")
+                    for word in search_terms(f"{subject} {text}")
+                }
+            )
+        },
     }
 
 
