@@ -43,6 +43,7 @@ from layan.tickets.forms import (
 from layan.tickets.models import Ticket
 from layan.tickets.permissions import REDACTABLE, can_export_evidence, can_redact
 from layan.tickets.queries import (
+    INBOX_ROW_COLUMNS,
     assignable_owners,
     canned_text,
     checklist_item_for,
@@ -79,6 +80,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
         filters,
         cursor=request.GET.get("after", ""),
         page_size=settings.LAYAN_INBOX_PAGE_SIZE,
+        columns=INBOX_ROW_COLUMNS,
     )
     query = request.GET.copy()
     query.pop("after", None)

@@ -204,6 +204,7 @@ def test_inbox_due_sort_query_count_is_pinned(
     with django_assert_max_num_queries(10):  # type: ignore[operator]
         response = client.get(reverse("tickets:inbox") + "?sort=due")
     assert response.status_code == 200
+    assert response.text.count('class="sla-state') == 15
 
 
 def test_notifications_page_badge_and_reading(client: Client) -> None:

@@ -4,7 +4,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from layan.customers.models import Customer
+from layan.customers.models import Customer, CustomerKind
 from layan.customers.tests.factories import CustomerFactory
 from layan.logbook.models import Entry, Kind
 from layan.logbook.services import NewAttachment
@@ -100,11 +100,21 @@ def test_inbox_page_query_count_is_pinned(
     agent_client: Client, agent: User, django_assert_max_num_queries: object
 ) -> None:
     team = TeamFactory(members=[agent])
-    for _ in range(20):
-        make_ticket(team=team)
+    for number in range(20):
+        # Every column a row shows: an owner or none, an internal customer, an angry or an
+        # abusive customer (the SLA's due column: `sla/tests/test_views.py`).
+        make_ticket(
+            team=team,
+            owner=agent if number % 2 else None,
+            customer=CustomerFactory(kind=CustomerKind.INTERNAL) if number == 3 else None,
+            text="Kalian penipu, bodoh!" if number % 5 == 0 else "Pesanan kami belum sampai.",
+        )
     with django_assert_max_num_queries(9):  # type: ignore[operator]
         response = agent_client.get(reverse("tickets:inbox"))
     assert response.status_code == 200
+    page = response.content.decode()
+    assert page.count("<tr>") >= 20 and agent.name in page
+    assert "internal" in page
 
 
 def test_inbox_search_offers_the_ticket_and_customers_it_names(
