@@ -1,9 +1,9 @@
 """New model instances built without `Model.__init__`'s per-field work.
 
 `Model(**values)` walks every field for every instance: it asks each absent field for its
-default, pops each keyword twice, and sets each related object through its descriptor, which
-consults the database router. For an entry of twenty-two fields that is about 16 µs, and an
-import of 10,000 messages builds some 70,000 instances: about a tenth of the importing
+default, pops each keyword up to twice, and sets each related object through its descriptor,
+which consults the database router. For an entry of twenty-two fields that is about 16 µs,
+and an import of 10,000 messages builds some 70,000 instances: about a tenth of the importing
 process's time. `instance_build` does the same with what each model's fields say worked out
 once (`_plan`). A test holds its instances equal to `Model(**values)`'s, field by field and
 cache by cache, for every model of the project.
