@@ -1,3 +1,6 @@
+import random
+import re
+
 import pytest
 
 from layan.channels.email.decoding import (
@@ -102,8 +105,6 @@ def test_header_text_folds_control_characters(raw, clean):
 
 def test_clean_text_gives_what_its_three_passes_give_on_any_text() -> None:
     """Plain printable ASCII takes a shorter way; every text gets the same answer."""
-    import random
-    import re
 
     def passes(value: str) -> str:
         value = re.sub(
