@@ -16,7 +16,7 @@ from layan.core.pickling import pickled_by_fields
 from layan.insight.abuse import ABUSIVE, NOT_ABUSIVE, detect_abuse
 from layan.insight.corpus import ANGER, NO_ANGER, TASKS
 from layan.insight.language import INDONESIAN, detect_language
-from layan.insight.model import LinearModel, model_load
+from layan.insight.model import ModelSet, model_load
 from layan.insight.normalize import NormalizedText, normalize
 from layan.insight.urgency import NORMAL, detect_urgency
 
@@ -73,10 +73,11 @@ class UnknownTask(ValueError):
 def analyze(text: str) -> Analysis:
     """Analyse one message; empty or symbol-only text gets neutral, calm answers."""
     normalized = normalize(text)
+    sentiment, anger = _moods(normalized)
     return Analysis(
         language=_language(normalized),
-        sentiment=_sentiment(normalized),
-        anger=_anger(normalized),
+        sentiment=sentiment,
+        anger=anger,
         abuse=_abuse(text, normalized),
         urgency=_urgency(normalized),
         tokens=normalized.tokens,
@@ -89,9 +90,9 @@ def predict(task: str, text: str) -> Prediction:
     if task == "language":
         return _language(normalized)
     if task == "sentiment":
-        return _sentiment(normalized)
+        return _moods(normalized)[0]
     if task == "anger":
-        return _anger(normalized)
+        return _moods(normalized)[1]
     if task == "abuse":
         return _abuse(text, normalized)
     if task == "urgency":
@@ -105,23 +106,26 @@ def models_load() -> None:
 
 
 class _Models:
+    """The sentiment and anger models, loaded once and applied together (`ModelSet`)."""
+
     _lock = threading.Lock()
-    _loaded: tuple[LinearModel, LinearModel] | None = None
+    _loaded: ModelSet | None = None
 
     @classmethod
-    def get(cls) -> tuple[LinearModel, LinearModel]:
+    def get(cls) -> ModelSet:
         loaded = cls._loaded
         if loaded is None:
             with cls._lock:
                 loaded = cls._loaded
                 if loaded is None:
-                    loaded = (model_load(MODELS_DIR, "sentiment"), model_load(MODELS_DIR, "anger"))
+                    loaded = ModelSet(
+                        [model_load(MODELS_DIR, "sentiment"), model_load(MODELS_DIR, "anger")]
+                    )
                     cls._loaded = loaded
         return loaded
 
 
-def _classify(model: LinearModel, text: NormalizedText) -> Prediction:
-    scores = model.probabilities(text)
+def _prediction(scores: dict[str, float]) -> Prediction:
     return Prediction(max(scores, key=scores.__getitem__), scores)
 
 
@@ -129,16 +133,15 @@ def _readable(text: NormalizedText) -> bool:
     return any(token not in _PUNCTUATION for token in text.tokens)
 
 
-def _sentiment(text: NormalizedText) -> Prediction:
+def _moods(text: NormalizedText) -> tuple[Prediction, Prediction]:
+    """Sentiment and anger, from one pass of both models over the text's terms."""
     if not _readable(text):
-        return Prediction("neutral", {"negative": 0.0, "neutral": 1.0, "positive": 0.0})
-    return _classify(_Models.get()[0], text)
-
-
-def _anger(text: NormalizedText) -> Prediction:
-    if not _readable(text):
-        return Prediction(NO_ANGER, {ANGER: 0.0, NO_ANGER: 1.0})
-    return _classify(_Models.get()[1], text)
+        return (
+            Prediction("neutral", {"negative": 0.0, "neutral": 1.0, "positive": 0.0}),
+            Prediction(NO_ANGER, {ANGER: 0.0, NO_ANGER: 1.0}),
+        )
+    sentiment, anger = _Models.get().probabilities(text)
+    return _prediction(sentiment), _prediction(anger)
 
 
 def _abuse(raw: str, text: NormalizedText) -> Prediction:

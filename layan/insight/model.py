@@ -18,7 +18,7 @@ import gzip
 import io
 import json
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -76,36 +76,18 @@ class LinearModel:
 
     def probabilities(self, text: NormalizedText) -> dict[str, float]:
         """Return class -> probability for one normalised text."""
-        index = self.index
-        word = [
-            row
-            for row in map(index.get, map(WORD.__add__, word_terms(text, self.config)))
-            if row is not None
-        ]
-        found = np.concatenate([np.array(word, dtype=np.intp), *map(self._char_rows, text.tokens)])
+        found = _text_rows(self.index, self._char_rows, text, self.config)
         logits = self.intercept.astype(np.float64)
         if found.size:
             logits = logits + self._logits(found)
-        if self.link == "ovr":
-            shares = 1.0 / (1.0 + np.exp(-logits))
-            shares = shares / shares.sum()
-        elif logits.size == 1:
-            positive = 1.0 / (1.0 + math.exp(-float(logits[0])))
-            return {self.classes[0]: 1.0 - positive, self.classes[1]: positive}
-        else:
-            shifted = np.exp(logits - logits.max())
-            shares = shifted / shifted.sum()
-        return {label: float(share) for label, share in zip(self.classes, shares, strict=True)}
+        return self.shares(logits)
+
+    def shares(self, logits: Floats) -> dict[str, float]:
+        """Turn this model's logits into class -> probability, as its link says."""
+        return _shares(self.link, self.classes, logits)
 
     def _token_rows(self, token: str) -> Rows:
-        index = self.index
-        terms = token_char_terms(token, self.config.char_min, self.config.char_max)
-        found = np.array(
-            [row for row in map(index.get, map(CHAR.__add__, terms)) if row is not None],
-            dtype=np.intp,
-        )
-        found.flags.writeable = False  # kept in the cache and shared by every text
-        return found
+        return _token_rows(self.index, token, self.config)
 
     def _logits(self, found: Rows) -> Floats:
         """Weigh the rows of a text's terms, one row per occurrence: sublinear tf x idf, each
@@ -123,6 +105,149 @@ class LinearModel:
             if norm:
                 values[block] /= norm
         return values @ weights[:, 1:]
+
+
+def _shares(link: str, classes: tuple[str, ...], logits: Floats | list[float]) -> dict[str, float]:
+    """Class -> probability from a model's logits (a handful of numbers: plain floats)."""
+    values = [float(logit) for logit in logits]
+    if link == "ovr":
+        shares = [1.0 / (1.0 + math.exp(-value)) for value in values]
+    elif len(values) == 1:
+        positive = 1.0 / (1.0 + math.exp(-values[0]))
+        return {classes[0]: 1.0 - positive, classes[1]: positive}
+    else:
+        top = max(values)
+        shares = [math.exp(value - top) for value in values]
+    total = sum(shares)
+    return {label: share / total for label, share in zip(classes, shares, strict=True)}
+
+
+def _token_rows(index: Mapping[str, int], token: str, config: FeatureConfig) -> Rows:
+    """The rows of `index` that one token's character n-grams have, in order."""
+    terms = token_char_terms(token, config.char_min, config.char_max)
+    found = np.array(
+        [row for row in map(index.get, map(CHAR.__add__, terms)) if row is not None],
+        dtype=np.intp,
+    )
+    found.flags.writeable = False  # kept in the cache and shared by every text
+    return found
+
+
+def _text_rows(
+    index: Mapping[str, int],
+    char_rows: Callable[[str], Rows],
+    text: NormalizedText,
+    config: FeatureConfig,
+) -> Rows:
+    """The rows of `index` that a text's terms have, one per occurrence: its word n-grams,
+    then each token's character n-grams (`char_rows`, cached per token)."""
+    word = [
+        row
+        for row in map(index.get, map(WORD.__add__, word_terms(text, config)))
+        if row is not None
+    ]
+    return np.concatenate([np.array(word, dtype=np.intp), *map(char_rows, text.tokens)])
+
+
+@dataclass(frozen=True, slots=True)
+class _Head:
+    """What a model set keeps of one model: how its logits become probabilities, and where
+    its weights sit in the set's table (its idf column, then its coefficients)."""
+
+    name: str
+    classes: tuple[str, ...]
+    link: str
+    intercept: tuple[float, ...]
+    idf: int
+    stop: int
+
+
+class ModelSet:
+    """Linear models that read the same terms (one `FeatureConfig`), applied in one pass.
+
+    Applying models one by one looks each term of a text up once per model, and gathers each
+    model's rows from its own table. Here their term lists are merged into one index, and
+    their weights into one table whose row for a term holds every model's idf weight and
+    coefficients side by side, zeros where a model lacks the term (it then weighs nothing
+    there, as in the model alone). A text's terms are looked up, counted and gathered once
+    for every model, and the answers are those of each `LinearModel.probabilities`. The set
+    keeps no reference to the models it was made from.
+    """
+
+    def __init__(self, models: Sequence[LinearModel]) -> None:
+        if not models or any(model.config != models[0].config for model in models):
+            raise ValueError("a model set needs models with one feature config")
+        # Word terms first: a text's counted rows come sorted, so its two blocks (word and
+        # character terms) are two slices instead of two masks.
+        index: dict[str, int] = {}
+        for block in (True, False):
+            for model in models:
+                for term in sorted(model.index, key=model.index.__getitem__):
+                    if term.startswith(WORD) is block:
+                        index.setdefault(term, len(index))
+        table = np.zeros((len(index), sum(model.table.shape[1] for model in models)), np.float32)
+        heads = []
+        start = 0
+        for model in models:
+            stop = start + model.table.shape[1]
+            ours = np.fromiter(map(index.__getitem__, model.index), dtype=np.intp)
+            table[ours, start:stop] = model.table[np.fromiter(model.index.values(), np.intp)]
+            intercept = tuple(model.intercept.astype(np.float64).tolist())
+            heads.append(_Head(model.name, model.classes, model.link, intercept, start, stop))
+            start = stop
+        self.config = models[0].config
+        self.index = index
+        self.table = table
+        self.heads = tuple(heads)
+        self._idf = np.array([head.idf for head in heads], dtype=np.intp)
+        # For each column of the table, the model it belongs to.
+        self._owner = np.repeat(np.arange(len(heads)), [head.stop - head.idf for head in heads])
+        self._words = sum(term.startswith(WORD) for term in index)  # rows below are words
+        # Tokens repeat across messages, so their character n-gram rows are worth remembering.
+        self.char_rows = functools.lru_cache(maxsize=WORDS_CACHED)(self._token_rows)
+
+    def _token_rows(self, token: str) -> Rows:
+        return _token_rows(self.index, token, self.config)
+
+    def probabilities(self, text: NormalizedText) -> tuple[dict[str, float], ...]:
+        """Return each model's class -> probability for one normalised text, in order."""
+        found = _text_rows(self.index, self.char_rows, text, self.config)
+        if not found.size:
+            return tuple(
+                _shares(head.link, head.classes, list(head.intercept)) for head in self.heads
+            )
+        rows, counts = np.unique(found, return_counts=True)
+        weights = self.table[rows]
+        # Sublinear tf x idf, every model at once (a column each), each block L2-normalised.
+        values = (1.0 + np.log(counts, dtype=np.float32))[:, None] * weights[:, self._idf]
+        split = int(np.searchsorted(rows, self._words))
+        squares = values * values
+        if 0 < split < len(rows):
+            sums = np.add.reduceat(squares, [0, split], axis=0)  # a row per block
+        else:
+            sums = squares.sum(axis=0, keepdims=True)  # one block only
+        norms = np.sqrt(sums)
+        scales = np.repeat(
+            np.where(norms > 0, norms, np.float32(1)),
+            [split, len(rows) - split] if len(sums) == 2 else [len(rows)],
+            axis=0,
+        )
+        values /= scales
+        # Every model's coefficients weighed by its own values, summed per column.
+        totals = (weights * values[:, self._owner]).sum(axis=0).tolist()
+        return tuple(
+            _shares(
+                head.link,
+                head.classes,
+                [
+                    base + total
+                    for base, total in zip(
+                        head.intercept, totals[head.idf + 1 : head.stop], strict=True
+                    )
+                ],
+            )
+            for head in self.heads
+        )
 
 
 def model_save(model: LinearModel, directory: Path) -> None:

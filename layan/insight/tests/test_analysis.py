@@ -138,6 +138,6 @@ def test_what_the_analysis_remembers_stays_small_however_many_words_it_meets():
     finally:
         tracemalloc.stop()
     caches = [normalize.normalize_word, abuse._match_raw, abuse._match_word]
-    caches += [model._char_rows for model in analysis._Models.get()]
+    caches.append(analysis._Models.get().char_rows)
     assert all(cache.cache_info().currsize <= normalize.WORDS_CACHED for cache in caches)
     assert grown < 20 * 1024 * 1024, f"{grown / 2**20:.1f} MB kept"

@@ -1,3 +1,4 @@
+import dataclasses
 import gzip
 import json
 import pickle
@@ -6,7 +7,9 @@ import numpy as np
 import pytest
 
 from layan.insight import analysis
-from layan.insight.model import model_load
+from layan.insight.features import FeatureConfig
+from layan.insight.model import ModelSet, model_load
+from layan.insight.normalize import normalize
 
 NAMES = ("sentiment", "anger")
 
@@ -40,3 +43,55 @@ def test_artefacts_are_small():
     total = sum(path.stat().st_size for path in analysis.MODELS_DIR.iterdir())
 
     assert total < 4_000_000
+
+
+def _written_texts():
+    from layan.insight.corpus import read_examples
+
+    written = analysis.MODELS_DIR.parent / "data" / "written"
+    return [
+        example.text
+        for name in ("messages_eval.tsv", "messages_train.tsv")
+        for example in read_examples(written / name, "sentiment")
+    ]
+
+
+def test_a_model_set_answers_as_each_model_alone():
+    """Sentiment and anger applied in one pass (`ModelSet`) give each model's own
+    probabilities, for every written message and for texts where one model knows terms the
+    other lacks, words only, one character, or nothing at all."""
+    models = [model_load(analysis.MODELS_DIR, name) for name in NAMES]
+    joint = ModelSet(models)
+    only_sentiment = next(t for t in models[0].index if t not in models[1].index)
+    only_anger = next(t for t in models[1].index if t not in models[0].index)
+    texts = _written_texts() + [
+        only_sentiment[2:],
+        only_anger[2:],
+        f"{only_sentiment[2:]} {only_anger[2:]}",
+        "x",
+        "qqqqqqqqqqqqqqqqqqqqqq",
+        "",
+        "SAYA MARAH SEKALI!!! BARANG BELUM SAMPAI!!!",
+    ]
+
+    for text in texts:
+        normalized = normalize(text)
+        together = joint.probabilities(normalized)
+        for model, answer in zip(models, together, strict=True):
+            alone = model.probabilities(normalized)
+            assert list(answer) == list(alone)
+            assert answer == pytest.approx(alone, abs=1e-5), text
+
+
+def test_a_model_set_weighs_only_with_its_own_table():
+    """The set keeps one merged table and index, not the models it was made from, and
+    refuses models that read different terms."""
+    models = [model_load(analysis.MODELS_DIR, name) for name in NAMES]
+    joint = ModelSet(models)
+
+    assert len(joint.index) == len(set(models[0].index) | set(models[1].index))
+    assert joint.table.shape == (len(joint.index), sum(m.table.shape[1] for m in models))
+    assert not any(value is model for value in vars(joint).values() for model in models)
+    other = dataclasses.replace(models[1], config=FeatureConfig(word_max=1))
+    with pytest.raises(ValueError, match="one feature config"):
+        ModelSet([models[0], other])
