@@ -58,13 +58,16 @@ def _written_texts():
 
 def test_a_model_set_answers_as_each_model_alone():
     """Sentiment and anger applied in one pass (`ModelSet`) give each model's own
-    probabilities, for every written message and for texts where one model knows terms the
-    other lacks, words only, one character, or nothing at all."""
+    probabilities, for every written message, a long text, and texts where one model knows
+    terms the other lacks, one character, or nothing at all."""
     models = [model_load(analysis.MODELS_DIR, name) for name in NAMES]
     joint = ModelSet(models)
     only_sentiment = next(t for t in models[0].index if t not in models[1].index)
     only_anger = next(t for t in models[1].index if t not in models[0].index)
-    texts = _written_texts() + [
+    written = _written_texts()
+    texts = [
+        *written,
+        " ".join(written[:40]),  # a long text: more rows than a short one's few hundred
         only_sentiment[2:],
         only_anger[2:],
         f"{only_sentiment[2:]} {only_anger[2:]}",
@@ -84,13 +87,14 @@ def test_a_model_set_answers_as_each_model_alone():
 
 
 def test_a_model_set_weighs_only_with_its_own_table():
-    """The set keeps one merged table and index, not the models it was made from, and
-    refuses models that read different terms."""
+    """The set keeps one merged index and table (a column each), not the models it was made
+    from, and refuses models that read different terms."""
     models = [model_load(analysis.MODELS_DIR, name) for name in NAMES]
     joint = ModelSet(models)
 
     assert len(joint.index) == len(set(models[0].index) | set(models[1].index))
-    assert joint.table.shape == (len(joint.index), sum(m.table.shape[1] for m in models))
+    assert len(joint.columns) == sum(model.table.shape[1] for model in models)
+    assert all(column.shape == (len(joint.index),) for column in joint.columns)
     assert not any(value is model for value in vars(joint).values() for model in models)
     other = dataclasses.replace(models[1], config=FeatureConfig(word_max=1))
     with pytest.raises(ValueError, match="one feature config"):
