@@ -182,11 +182,18 @@ else:
                 # upgrade deadlock when two writers both start as readers.
                 "transaction_mode": "IMMEDIATE",
                 "timeout": 20,
+                # temp_store: a statement that fires triggers keeps a journal of the pages it
+                # changes, to undo it alone. Opening a ticket changes about 16 (the search
+                # index's among them), past the 64 KiB SQLite keeps in memory by default: it
+                # then made, wrote and deleted a temporary file for each ticket. Sorts and
+                # groupings too big for an index stay in memory as well; none here needs more
+                # than a few MB (worker memory in bench/README.md).
                 "init_command": (
                     "PRAGMA journal_mode=WAL;"
                     "PRAGMA synchronous=NORMAL;"
                     "PRAGMA foreign_keys=ON;"
                     "PRAGMA busy_timeout=20000;"
+                    "PRAGMA temp_store=MEMORY;"
                 ),
             },
         }
