@@ -130,6 +130,9 @@ def test_membership_is_found_exactly_when_its_customer_is_visible(role: Role) ->
             assert found == membership
             assert found is not None and found.customer.name == membership.customer.name
             assert found.contact.name == membership.contact.name
+            # Only the names: not the notes, nor the temperament's history.
+            assert {"notes", "temperament_series"} <= found.customer.get_deferred_fields()
+            assert {"notes", "temperament_series"} <= found.contact.get_deferred_fields()
         else:
             assert found is None
     assert membership_for(user, portfolio.customer_id, owned.requester_id) is None  # no such pair
