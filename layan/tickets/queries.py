@@ -124,18 +124,29 @@ def _reference_number(reference: int | str) -> int:
     return number
 
 
+def _ticket_key_visible(scope: str, *, reference: int, user: int) -> QuerySet[Ticket]:
+    """`_ticket_visible` with only the ticket's key and reference."""
+    tickets = Ticket.objects.filter(reference=reference).only("pk", "reference")
+    teams = Team.members.through.objects.filter(user_id=user).values("team_id")
+    return _scoped(tickets, scope, user=user, teams=teams)
+
+
+# Every reply and note through the API asks this first: built once per scope.
+_ticket_key_read = PreparedRead(_ticket_key_visible, reference=int, user=int)
+
+
 def ticket_key_for(user: User, reference: int | str) -> Ticket:
     """The same check as `ticket_for`, with only the ticket's key and reference read: for a
     write whose service locks the ticket and reads it whole itself (a reply, a note), so that
     the row and its six related rows are not read and built twice."""
-    return _visible(tickets_for(user).only("pk", "reference"), reference)
-
-
-def _visible(tickets: QuerySet[Ticket], reference: int | str) -> Ticket:
-    try:
-        return tickets.get(reference=_reference_number(reference))
-    except Ticket.DoesNotExist as error:
-        raise Http404("No such ticket") from error
+    number = _reference_number(reference)
+    scope = _scope(user)
+    if scope == "none":
+        raise Http404("No such ticket")
+    ticket = _ticket_key_read.one(scope, reference=number, user=user.pk)
+    if ticket is None:
+        raise Http404("No such ticket")
+    return ticket
 
 
 STATUS_GROUPS: dict[str, tuple[str, ...]] = {

@@ -13,6 +13,7 @@ from layan.tickets.queries import (
     InboxFilters,
     inbox_for,
     ticket_for,
+    ticket_key_for,
     ticket_timeline,
     tickets_for,
 )
@@ -67,7 +68,8 @@ VISIBLE = {
 
 @pytest.mark.parametrize("role", sorted(VISIBLE))
 def test_sec_a05_each_role_sees_exactly_its_tickets(world: World, role: str) -> None:
-    """Role × object matrix over the list, the search, the detail lookup and the customers."""
+    """Role × object matrix over the list, the search, the detail and key lookups and the
+    customers."""
     user = world.users[role]
     names = {
         name
@@ -82,11 +84,14 @@ def test_sec_a05_each_role_sees_exactly_its_tickets(world: World, role: str) -> 
     for name, ticket in world.tickets.items():
         if name in VISIBLE[role]:
             assert ticket_for(user, ticket.reference) == ticket
+            assert ticket_key_for(user, ticket.reference) == ticket
             assert customer_for(user, ticket.customer_id) == ticket.customer
             assert contact_for(user, ticket.requester_id) == ticket.requester
         else:
             with pytest.raises(Http404):
                 ticket_for(user, ticket.reference)
+            with pytest.raises(Http404):
+                ticket_key_for(user, ticket.reference)
     visible_customers = {t.customer_id for n, t in world.tickets.items() if n in VISIBLE[role]}
     assert set(customers_for(user).values_list("pk", flat=True)) == visible_customers
     visible_contacts = {t.requester_id for n, t in world.tickets.items() if n in VISIBLE[role]}
