@@ -359,9 +359,28 @@ def ticket_message_add(
     return entry
 
 
+# Of the requester, a reply and its mail need the name: not the notes, nor the temperament
+# and its history, read twice per reply otherwise (on SQLite each column read is also a
+# release of Python's lock, ADR 0023).
+_REQUESTER_UNREAD = (
+    "requester__notes",
+    "requester__job_title",
+    "requester__created_at",
+    "requester__updated_at",
+    *(
+        f"requester__{field.name}"
+        for field in Contact._meta.concrete_fields
+        if field.name.startswith("temperament")
+    ),
+)
+
 # A ticket as a reply and its mail are drafted from, before its transaction (`ticket_reply`).
 _ticket_seen = PreparedRead(
-    lambda pk: Ticket.objects.select_related("requester", "team", "chain").filter(pk=pk),
+    lambda pk: (
+        Ticket.objects.select_related("requester", "team", "chain")
+        .defer(*_REQUESTER_UNREAD)
+        .filter(pk=pk)
+    ),
     pk=int,
 )
 
@@ -372,6 +391,7 @@ _ticket_for_reply = PreparedRead(
     lambda pk: (
         Ticket.objects.select_for_update(of=("self", "chain"))
         .select_related("chain", "requester", "team")
+        .defer(*_REQUESTER_UNREAD)
         .filter(pk=pk)
     ),
     pk=int,

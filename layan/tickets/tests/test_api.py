@@ -256,9 +256,12 @@ def test_a_reply_by_mail_reads_what_it_needs_in_few_queries(
     # head; release, with the follow-up task queued). The caller's ticket takes the locked
     # row's columns: no read after.
     queue_writes = 2 if settings.TASK_BACKEND == "db" else 0
-    with django_assert_num_queries(2 + 4 + 8 + queue_writes):
+    with django_assert_num_queries(2 + 4 + 8 + queue_writes) as captured:
         response = call(client, "post", url, headers, {"text": "Sudah kami kirim ulang, Bu."})
     assert response.status_code == 201, response.content
+    # Nor what it does not use of the requester: the notes, the temperament's history.
+    read = " ".join(query["sql"] for query in captured.captured_queries)
+    assert "temperament_series" not in read and '"notes"' not in read
     assert OutboundRecord.objects.filter(ticket=ticket).count() == 2
 
 
