@@ -104,11 +104,16 @@ _ticket_visible_read = PreparedRead(_ticket_visible, reference=int, user=int)
 
 def ticket_for(user: User, reference: int | str) -> Ticket:
     """Return one ticket by its reference if `user` may see it, else 404 (never 403)."""
+    return _found(_ticket_visible_read, user, reference)
+
+
+def _found(read: PreparedRead[Ticket], user: User, reference: int | str) -> Ticket:
+    """The ticket `read` finds by reference within what `user` sees, else 404."""
     number = _reference_number(reference)
     scope = _scope(user)
     if scope == "none":
         raise Http404("No such ticket")
-    ticket = _ticket_visible_read.one(scope, reference=number, user=user.pk)
+    ticket = read.one(scope, reference=number, user=user.pk)
     if ticket is None:
         raise Http404("No such ticket")
     return ticket
@@ -139,14 +144,7 @@ def ticket_key_for(user: User, reference: int | str) -> Ticket:
     """The same check as `ticket_for`, with only the ticket's key and reference read: for a
     write whose service locks the ticket and reads it whole itself (a reply, a note), so that
     the row and its six related rows are not read and built twice."""
-    number = _reference_number(reference)
-    scope = _scope(user)
-    if scope == "none":
-        raise Http404("No such ticket")
-    ticket = _ticket_key_read.one(scope, reference=number, user=user.pk)
-    if ticket is None:
-        raise Http404("No such ticket")
-    return ticket
+    return _found(_ticket_key_read, user, reference)
 
 
 STATUS_GROUPS: dict[str, tuple[str, ...]] = {
