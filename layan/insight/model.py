@@ -112,16 +112,22 @@ class LinearModel:
 def _shares(link: str, classes: tuple[str, ...], logits: Floats | list[float]) -> dict[str, float]:
     """Class -> probability from a model's logits (a handful of numbers: plain floats)."""
     values = [float(logit) for logit in logits]
-    if link == "ovr":
-        shares = [1.0 / (1.0 + math.exp(-value)) for value in values]
-    elif len(values) == 1:
-        positive = 1.0 / (1.0 + math.exp(-values[0]))
+    if len(values) == 1 and link != "ovr":
+        positive = math.exp(_log_sigmoid(values[0]))
         return {classes[0]: 1.0 - positive, classes[1]: positive}
-    else:
-        top = max(values)
-        shares = [math.exp(value - top) for value in values]
+    if link == "ovr":  # each class's own sigmoid, normalised to sum to one
+        values = [_log_sigmoid(value) for value in values]
+    top = max(values)  # in logarithms, so that no share overflows or all vanish
+    shares = [math.exp(value - top) for value in values]
     total = sum(shares)
     return {label: share / total for label, share in zip(classes, shares, strict=True)}
+
+
+def _log_sigmoid(value: float) -> float:
+    """log(1 / (1 + e^-value)), without overflow however far the value lies from zero."""
+    if value >= 0:
+        return -math.log1p(math.exp(-value))
+    return value - math.log1p(math.exp(value))
 
 
 def _token_rows(index: Mapping[str, int], token: str, config: FeatureConfig) -> Rows:

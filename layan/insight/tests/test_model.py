@@ -8,7 +8,7 @@ import pytest
 
 from layan.insight import analysis
 from layan.insight.features import FeatureConfig
-from layan.insight.model import ModelSet, model_load
+from layan.insight.model import ModelSet, _shares, model_load
 from layan.insight.normalize import normalize
 
 NAMES = ("sentiment", "anger")
@@ -99,3 +99,21 @@ def test_a_model_set_weighs_only_with_its_own_table():
     other = dataclasses.replace(models[1], config=FeatureConfig(word_max=1))
     with pytest.raises(ValueError, match="one feature config"):
         ModelSet([models[0], other])
+
+
+@pytest.mark.parametrize(
+    ("link", "classes", "logits"),
+    [
+        ("softmax", ("a", "b"), [1000.0]),
+        ("softmax", ("a", "b"), [-1000.0]),
+        ("softmax", ("a", "b", "c"), [1000.0, -1000.0, 0.0]),
+        ("ovr", ("a", "b", "c"), [1000.0, -1000.0, 0.0]),
+        ("ovr", ("a", "b", "c"), [-1000.0, -1000.0, -1000.0]),
+    ],
+)
+def test_probabilities_hold_for_logits_far_from_zero(link, classes, logits):
+    """Logits a thousand from zero either way give probabilities, not an overflow."""
+    shares = _shares(link, classes, logits)
+
+    assert sum(shares.values()) == pytest.approx(1.0)
+    assert all(0.0 <= share <= 1.0 for share in shares.values())
