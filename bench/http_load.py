@@ -98,14 +98,37 @@ def gunicorn(
                 process.wait()
 
 
+def _workers(master: int) -> list[str]:
+    return Path(f"/proc/{master}/task/{master}/children").read_text().split()
+
+
 def workers_rss_mb(master: int) -> list[float]:
     """Return the resident memory of each worker of a gunicorn master, in MB (Linux)."""
     sizes = []
-    for child in Path(f"/proc/{master}/task/{master}/children").read_text().split():
+    for child in _workers(master):
         for line in Path(f"/proc/{child}/status").read_text().splitlines():
             if line.startswith("VmRSS:"):
                 sizes.append(round(int(line.split()[1]) / 1024, 1))
     return sizes
+
+
+def workers_usage(master: int) -> tuple[float, int]:
+    """Return the processor seconds (user and kernel) and the context switches of a gunicorn
+    master's workers so far, every thread counted (Linux)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    seconds, switches = 0.0, 0
+    for child in _workers(master):
+        fields = Path(f"/proc/{child}/stat").read_text().rsplit(")", 1)[1].split()
+        seconds += (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+        for task in Path(f"/proc/{child}/task").iterdir():
+            try:
+                status = (task / "status").read_text()
+            except FileNotFoundError:  # a thread that ended meanwhile
+                continue
+            for line in status.splitlines():
+                if line.startswith(("voluntary_ctxt_switches", "nonvoluntary_ctxt_switches")):
+                    switches += int(line.split()[1])
+    return seconds, switches
 
 
 def fetch(
@@ -362,9 +385,17 @@ def load_run(
             scenario_run(
                 port, scenario, requests=2 * concurrency, concurrency=concurrency, seconds=seconds
             )
-            results[scenario.name] = scenario_run(
+            used_before, switched_before = workers_usage(master)
+            figures = scenario_run(
                 port, scenario, requests=requests, concurrency=concurrency, seconds=seconds
             )
+            used, switched = workers_usage(master)
+            served = max(figures["requests"], 1)
+            # The workers' processor and context switches per request: a request that lets go
+            # of Python's lock often hands it to another thread and back (ADR 0023).
+            figures["worker_cpu_ms"] = round((used - used_before) * 1000 / served, 2)
+            figures["worker_switches"] = round((switched - switched_before) / served, 1)
+            results[scenario.name] = figures
             print(scenario.name, json.dumps(results[scenario.name]), file=sys.stderr)
         # After every scenario: what each worker holds once it has served all of them.
         rss = workers_rss_mb(master)

@@ -232,6 +232,7 @@ def test_benchmark_prints_one_json_line(name: str, tmp_path: Path) -> None:
         for item in scenarios.values():
             assert item.keys() >= SCENARIO_KEYS
             assert (item["requests"], item["errors"]) == (4, 0)
+            assert item["worker_cpu_ms"] >= 0 and item["worker_switches"] > 0
         assert figures["of_ceiling"]["api_create"] > 0
         assert len(figures["worker_rss_mb"]) == 2
         assert all(size > 20 for size in figures["worker_rss_mb"])
