@@ -273,6 +273,23 @@ def row_preparer(field: Field[Any, Any], *, update: bool = False) -> _Preparer:
             return integer(value, internal) if value is None or type(value) is int else full(row)
 
         return whole
+    if kind is models.JSONField:
+        # Most JSON values written are empty (an entry's data, a tone's quoted words, a task's
+        # workers): each empty kind is encoded once per connection, if it encodes to text.
+        empties: dict[type, Any] = {}
+        kinds: tuple[list[Any] | dict[str, Any], ...] = ([], {})
+        for empty in kinds:
+            encoded = target.get_db_prep_save(empty, connection)
+            if isinstance(encoded, str):
+                empties[type(empty)] = encoded
+
+        def json(row: Model) -> Any:
+            value = getattr(row, attname)
+            if not value and type(value) in empties:
+                return empties[type(value)]
+            return full(row)
+
+        return json
     plain = _AS_THEY_ARE.get(kind)
     if plain is None:
         return full

@@ -131,6 +131,10 @@ _SAMPLES: list[object] = [
     datetime(2026, 11, 23, 3, 0),  # naive: Django warns
     date(2026, 11, 23),
     {"kunci": [1, 2]},
+    {},  # empty JSON values: encoded once per connection
+    [],
+    (),
+    ["kata"],
 ]
 
 
