@@ -119,8 +119,10 @@ def test_a_ticket_is_read_in_three_statements_and_shows_no_redacted_text(
     headers = bearer(agent)
     client.get(f"/api/v1/tickets/{ticket.reference}", headers=headers)  # notes the token's use
     # The token, the ticket with its visibility, the entries' own columns.
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(3) as captured:
         body = client.get(f"/api/v1/tickets/{ticket.reference}", headers=headers).json()
+    token_read = captured.captured_queries[0]["sql"]
+    assert "key_sha256" in token_read and '"password"' not in token_read  # never needed
     entries = {entry["kind"]: entry for entry in body["entries"]}
     assert [entry["seq"] for entry in body["entries"]] == [1, 2, 3]
     assert entries["message"]["redacted"] is True and entries["message"]["text"] == ""
