@@ -74,6 +74,9 @@ _PRICE_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     )
 )
 
+# Any of them: most messages compare no price, and one search then answers for all twelve.
+_PRICE_ANY = re.compile("|".join(f"(?:{pattern.pattern})" for pattern, _label in _PRICE_PATTERNS))
+
 _NOT_WORD = re.compile(r"[^\w]+")
 
 
@@ -116,4 +119,6 @@ def scope_hint(text: str) -> ScopeHint | None:
 def price_comparisons(text: str) -> tuple[str, ...]:
     """Return the phrases in `text` that compare our price with someone else's."""
     clean = normalise(text)
+    if not _PRICE_ANY.search(clean):
+        return ()
     return tuple(label for pattern, label in _PRICE_PATTERNS if pattern.search(clean))

@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import pytest
 
 from layan.agreements.scope import OUT_OF_SCOPE, REVISION, price_comparisons, scope_hint
@@ -58,20 +60,47 @@ def test_scope_hint_names_each_phrase_once() -> None:
     assert hint.phrases == ("revisi ke-", "ubah lagi")
 
 
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("Di tempat lain lebih murah, bisa kurang?", ("di tempat lain",)),
-        ("Harga di sebelah cuma 20 juta lho.", ("harga di sebelah",)),
-        ("Kompetitor kasih revisi gratis.", ("kompetitor",)),
-        ("Kok lebih mahal dari bulan lalu?", ("kok lebih mahal",)),
-        ("Percetakan sebelah bisa lebih cepat.", ("vendor lain",)),
-        ("Your competitor quoted 10% less.", ("competitor",)),
-        ("We can get it cheaper elsewhere.", ("cheaper elsewhere",)),
-        ("Terima kasih, harganya sudah sesuai.", ()),
-        ("Lebih murah dari kami? Tidak mungkin.", ()),
-    ],
-)
+PRICE_EXAMPLES: list[tuple[str, tuple[str, ...]]] = [
+    ("Di tempat lain lebih murah, bisa kurang?", ("di tempat lain",)),
+    ("Harga di sebelah cuma 20 juta lho.", ("harga di sebelah",)),
+    ("Kompetitor kasih revisi gratis.", ("kompetitor",)),
+    ("Kok lebih mahal dari bulan lalu?", ("kok lebih mahal",)),
+    ("Percetakan sebelah bisa lebih cepat.", ("vendor lain",)),
+    ("Your competitor quoted 10% less.", ("competitor",)),
+    ("We can get it cheaper elsewhere.", ("cheaper elsewhere",)),
+    ("Terima kasih, harganya sudah sesuai.", ()),
+    ("Lebih murah dari kami? Tidak mungkin.", ()),
+    ("Pesaing kami pakai bahan lain.", ("pesaing",)),
+    ("Lebih murah di Surabaya, lho.", ("lebih murah di",)),
+    ("Better price from the shop next door.", ("better price from",)),
+    ("Another printer offered the same.", ("another vendor",)),
+    ("Do you price match? Competitors do.", ("competitor", "price match")),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), PRICE_EXAMPLES)
 def test_price_comparisons(text: str, expected: tuple[str, ...]) -> None:
     """Comparisons with other vendors' prices are found; our own price talk is not."""
     assert price_comparisons(text) == expected
+
+
+def test_one_search_finds_a_price_comparison_exactly_when_a_phrase_does() -> None:
+    """The combined pattern that screens each message agrees with the twelve phrases, on every
+    written customer message and on each phrase's example above."""
+    from layan.agreements.scope import _PRICE_ANY, _PRICE_PATTERNS, normalise
+    from layan.insight.corpus import read_examples
+
+    written = Path(__file__).resolve().parents[2] / "insight" / "data" / "written"
+    texts = [
+        example.text
+        for name in ("messages_eval.tsv", "messages_train.tsv")
+        for example in read_examples(written / name, "sentiment")
+    ]
+    texts += [text for text, _expected in PRICE_EXAMPLES]
+    found = 0
+    for text in texts:
+        clean = normalise(text)
+        every = any(pattern.search(clean) for pattern, _label in _PRICE_PATTERNS)
+        assert bool(_PRICE_ANY.search(clean)) is every, text
+        found += every
+    assert found >= sum(1 for _text, expected in PRICE_EXAMPLES if expected)
