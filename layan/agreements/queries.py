@@ -55,6 +55,7 @@ from layan.agreements.permissions import can_manage
 from layan.agreements.scope import ScopeHint, price_comparisons, scope_hint
 from layan.agreements.verdicts import SignalCounts, trouble_score, verdict_suggest
 from layan.core import clock
+from layan.core.http import url_by_number
 from layan.customers.models import Customer
 from layan.customers.queries import customers_for
 from layan.insight.analysis import predict
@@ -722,12 +723,13 @@ def _message_signals(customer: Customer) -> list[Signal]:
         )[:SIGNAL_MESSAGES]
     )
     found: list[Signal] = []
+    ticket_url, order_url = url_by_number("tickets:detail"), url_by_number("agreements:order")
     for seq, text, occurred_at, ticket, order, abusive, terms in rows:
         if ticket is not None:
-            url = reverse("tickets:detail", args=[ticket]) + f"#e{seq}"
+            url = ticket_url(ticket) + f"#e{seq}"
             where = f"#{ticket}"
         else:
-            url = _order_url(order) + f"#e{seq}"
+            url = order_url(order) + f"#e{seq}"
             where = f"ORD-{order}"
         phrases = price_comparisons(text)
         if phrases:
