@@ -78,18 +78,17 @@ class LinearModel:
 
     def probabilities(self, text: NormalizedText) -> dict[str, float]:
         """Return class -> probability for one normalised text."""
-        found = _text_rows(self.index, self._char_rows, text, self.config)
+        word = _term_rows(self.index, WORD, word_terms(text, self.config))
+        found = np.concatenate([np.array(word, dtype=np.intp), *map(self._char_rows, text.tokens)])
         logits = self.intercept.astype(np.float64)
         if found.size:
             logits = logits + self._logits(found)
-        return self.shares(logits)
-
-    def shares(self, logits: Floats) -> dict[str, float]:
-        """Turn this model's logits into class -> probability, as its link says."""
         return _shares(self.link, self.classes, logits)
 
     def _token_rows(self, token: str) -> Rows:
-        return _token_rows(self.index, token, self.config)
+        found = np.array(_char_term_rows(self.index, token, self.config), dtype=np.intp)
+        found.flags.writeable = False  # kept in the cache and shared by every text
+        return found
 
     def _logits(self, found: Rows) -> Floats:
         """Weigh the rows of a text's terms, one row per occurrence: sublinear tf x idf, each
@@ -130,31 +129,14 @@ def _log_sigmoid(value: float) -> float:
     return value - math.log1p(math.exp(value))
 
 
-def _token_rows(index: Mapping[str, int], token: str, config: FeatureConfig) -> Rows:
+def _term_rows(index: Mapping[str, int], prefix: str, terms: list[str]) -> list[int]:
+    """The rows of `index` that `terms` of one block (`prefix`) have, in order."""
+    return [row for row in map(index.get, map(prefix.__add__, terms)) if row is not None]
+
+
+def _char_term_rows(index: Mapping[str, int], token: str, config: FeatureConfig) -> list[int]:
     """The rows of `index` that one token's character n-grams have, in order."""
-    terms = token_char_terms(token, config.char_min, config.char_max)
-    found = np.array(
-        [row for row in map(index.get, map(CHAR.__add__, terms)) if row is not None],
-        dtype=np.intp,
-    )
-    found.flags.writeable = False  # kept in the cache and shared by every text
-    return found
-
-
-def _text_rows(
-    index: Mapping[str, int],
-    char_rows: Callable[[str], Rows],
-    text: NormalizedText,
-    config: FeatureConfig,
-) -> Rows:
-    """The rows of `index` that a text's terms have, one per occurrence: its word n-grams,
-    then each token's character n-grams (`char_rows`, cached per token)."""
-    word = [
-        row
-        for row in map(index.get, map(WORD.__add__, word_terms(text, config)))
-        if row is not None
-    ]
-    return np.concatenate([np.array(word, dtype=np.intp), *map(char_rows, text.tokens)])
+    return _term_rows(index, CHAR, token_char_terms(token, config.char_min, config.char_max))
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,7 +144,6 @@ class _Head:
     """What a model set keeps of one model: how its logits become probabilities, and where
     its weights sit in the set's table (its idf column, then its coefficients)."""
 
-    name: str
     classes: tuple[str, ...]
     link: str
     intercept: tuple[float, ...]
@@ -206,7 +187,7 @@ class ModelSet:
             ours = np.fromiter(map(index.__getitem__, model.index), dtype=np.intp)
             table[ours, start:stop] = model.table[np.fromiter(model.index.values(), np.intp)]
             intercept = tuple(model.intercept.astype(np.float64).tolist())
-            heads.append(_Head(model.name, model.classes, model.link, intercept, start, stop))
+            heads.append(_Head(model.classes, model.link, intercept, start, stop))
             start = stop
         self.config = models[0].config
         self.index = index
@@ -217,19 +198,12 @@ class ModelSet:
         self.char_rows = functools.lru_cache(maxsize=WORDS_CACHED)(self._token_rows)
 
     def _token_rows(self, token: str) -> tuple[int, ...]:
-        index = self.index
-        terms = token_char_terms(token, self.config.char_min, self.config.char_max)
-        return tuple(row for row in map(index.get, map(CHAR.__add__, terms)) if row is not None)
+        return tuple(_char_term_rows(self.index, token, self.config))
 
     def probabilities(self, text: NormalizedText) -> tuple[dict[str, float], ...]:
         """Return each model's class -> probability for one normalised text, in order."""
-        index = self.index
         # Counted in the order first met: the word terms' rows, then the characters'.
-        counts = Counter(
-            row
-            for row in map(index.get, map(WORD.__add__, word_terms(text, self.config)))
-            if row is not None
-        )
+        counts = Counter(_term_rows(self.index, WORD, word_terms(text, self.config)))
         words = len(counts)
         counts.update(itertools.chain.from_iterable(map(self.char_rows, text.tokens)))
         if not counts:
