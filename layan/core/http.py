@@ -1,4 +1,5 @@
-"""HTTP details shared by every download of customer-supplied bytes."""
+"""HTTP details the apps share: how a download of customer-supplied bytes is answered, and
+addresses made for many rows at once."""
 
 from __future__ import annotations
 

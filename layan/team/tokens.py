@@ -39,12 +39,17 @@ def token_create(*, user: User, name: str) -> tuple[ApiToken, str]:
 # Every API request asks this first: built once (see `layan.core.reads`). What a call never
 # uses is left out: the token's name and dates of making, the user's password hash and
 # dates (each column read also lets go of Python's lock on SQLite, ADR 0023).
+_TOKEN_UNREAD = (
+    "name",
+    "prefix",
+    "created_at",
+    "user__password",
+    "user__last_login",
+    "user__date_joined",
+)
 _token_by_digest = PreparedRead(
     lambda digest: (
-        ApiToken.objects.select_related("user")
-        .defer("name", "prefix", "created_at", "user__password", "user__last_login")
-        .defer("user__date_joined")
-        .filter(key_sha256=digest)
+        ApiToken.objects.select_related("user").defer(*_TOKEN_UNREAD).filter(key_sha256=digest)
     ),
     digest=str,
 )
