@@ -480,7 +480,8 @@ def _check_logbook(
     """The target's logbook must verify exactly as the source's does.
 
     A source with findings (a tampered entry) is copied with them: the copy must preserve the
-    evidence, not refuse it. Stored bytes are not re-read; the copy does not move them.
+    evidence, not refuse it. Files are not re-read: the copy does not move them. Bytes the
+    database keeps (`BlobBytes`) are rows, copied and counted like any other.
     """
     now = clock.now()
     with queries_routed_to(source.alias):

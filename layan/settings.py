@@ -303,6 +303,9 @@ FILE_UPLOAD_PERMISSIONS = 0o640
 FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o750
 LAYAN_MAX_ATTACHMENT_BYTES = int(os.environ.get("LAYAN_MAX_ATTACHMENT_BYTES", 25 * 1024 * 1024))
 LAYAN_MAX_MESSAGE_BYTES = int(os.environ.get("LAYAN_MAX_MESSAGE_BYTES", 50 * 1024 * 1024))
+# Raw messages and attachments up to this size live in the database (`BlobBytes`); larger ones
+# are files in the storage (the blob folder or the bucket). 0 keeps every blob in the storage.
+LAYAN_BLOB_INLINE_BYTES = int(os.environ.get("LAYAN_BLOB_INLINE_BYTES", 64 * 1024))
 
 # --- Internationalisation -------------------------------------------------------------------
 

@@ -31,7 +31,7 @@ from layan.channels.email.threading import make_message_id, subject_with_ticket_
 from layan.channels.models import Delivery, InboundRecord, OutboundRecord
 from layan.channels.types import Address, Channel, OutboundMessage
 from layan.core import clock
-from layan.core.blobs import blob_file_put, blob_read, blob_rows_put
+from layan.core.blobs import blob_prepare, blob_read, blob_rows_put
 from layan.core.models import Blob
 from layan.core.queueing import enqueue_with_commit
 from layan.core.reads import PreparedRead, PreparedValues
@@ -177,7 +177,7 @@ def _queue(
         sender=sender,
         to=to,
         message_id=message_id,
-        raw=blob_file_put(raw),
+        raw=blob_prepare(raw),
     )
 
 
@@ -258,7 +258,7 @@ def outbox_for_reply(*, ticket: Ticket, actor: User, text: str) -> ReplyMail | N
         to=to,
         sender=mail["sender"],
         message_id=message_id,
-        raw=blob_file_put(raw),
+        raw=blob_prepare(raw),
     )
 
 

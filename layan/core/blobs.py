@@ -1,33 +1,38 @@
-"""Content-addressed storage of bytes, on whatever storage backend `default` is (disk or S3).
+"""Content-addressed storage of bytes: small blobs in the database, the rest on whatever
+storage backend `default` is (disk or S3).
 
-On disk, a blob is written to a temporary file beside its place and renamed into it, so a
-crash mid-write never leaves a partial file under a digest's name: the next write of the same
-bytes would take that file for theirs and skip it. Other backends write through Django's
-storage API.
+A blob of at most `LAYAN_BLOB_INLINE_BYTES` is a `BlobBytes` row, written in the transaction
+that writes its `Blob` row. A larger one is a file: on disk it is written to a temporary file
+beside its place and renamed into it, so a crash mid-write never leaves a partial file under a
+digest's name (the next write of the same bytes would take that file for theirs and skip it).
+Other backends write through Django's storage API. Reads look in the database first.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import io
 import logging
 import os
 import re
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from itertools import batched
 from pathlib import Path
-from typing import Any, TypeGuard, cast
+from typing import IO, Any, TypeGuard, cast
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage, Storage, default_storage
 from django.db import connection
-from django.db.models import Field
+from django.db.models import Field, Model
 from django.db.models.constants import OnConflict
 from django.utils import timezone
 
 from layan.core.instances import instance_build
-from layan.core.models import Blob, blob_storage_name, blob_storage_name_before
+from layan.core.models import Blob, BlobBytes, blob_storage_name, blob_storage_name_before
 
 logger = logging.getLogger(__name__)
 
@@ -40,22 +45,29 @@ _FOLDER = re.compile(r"[0-9a-f]{2}")
 def blob_put(data: bytes) -> Blob:
     """Store `data` once and return its Blob row; storing the same bytes again is free.
 
-    The file is written before the row: a crash in between leaves an orphan file that the next
+    A file is written before the row: a crash in between leaves an orphan file that the next
     identical write reuses, never a row that points at nothing.
     """
-    blob = blob_file_put(data)
+    blob = blob_prepare(data)
     blob_rows_put([blob])
     return blob
 
 
-def blob_file_put(data: bytes) -> Blob:
-    """Store `data`'s file now and return its Blob unsaved, for `blob_rows_put` to record in
-    a transaction that comes later. A caller does the slow part (digest, file) before its
-    transaction; if that transaction never commits, the file stays an orphan that the next
-    identical write reuses, as after a crash in `blob_put`."""
+def blob_prepare(data: bytes) -> Blob:
+    """Do now what storing `data` can do before a transaction, and return its Blob unsaved,
+    for `blob_rows_put` to record in a transaction that comes later.
+
+    A caller does the slow part (digest, file) before its transaction. Small bytes are only
+    carried (`Blob.inline`): their row is written with the blob's. If that transaction never
+    commits, a file stays an orphan that the next identical write reuses, as after a crash
+    in `blob_put`, and small bytes leave nothing behind."""
     sha = hashlib.sha256(data).hexdigest()
-    _files_put([(sha, data)])
-    return instance_build(Blob, sha256=sha, size=len(data))
+    blob = instance_build(Blob, sha256=sha, size=len(data))
+    if _inline(data):
+        blob.inline = data
+    else:
+        _files_put([(sha, data)])
+    return blob
 
 
 def blobs_put(items: Sequence[bytes]) -> list[Blob]:
@@ -67,17 +79,26 @@ def blobs_put(items: Sequence[bytes]) -> list[Blob]:
     for data in items:
         sha = hashlib.sha256(data).hexdigest()
         if sha not in blobs:
-            files.append((sha, data))
-            blobs[sha] = instance_build(Blob, sha256=sha, size=len(data))
+            blob = blobs[sha] = instance_build(Blob, sha256=sha, size=len(data))
+            if _inline(data):
+                blob.inline = data
+            else:
+                files.append((sha, data))
         result.append(blobs[sha])
     _files_put(files)
     blob_rows_put(list(blobs.values()))
     return result
 
 
+def _inline(data: bytes) -> bool:
+    """Whether `data` is kept in the database rather than as a file."""
+    return len(data) <= settings.LAYAN_BLOB_INLINE_BYTES
+
+
 def blob_rows_put(blobs: Sequence[Blob]) -> None:
-    """Record the rows of blobs whose files are stored (`blob_file_put`): insert those that
-    do not exist yet, in one statement run for each by the driver.
+    """Record the rows of prepared blobs (`blob_prepare`), and the bytes of those kept in the
+    database: insert those that do not exist yet, in one statement per table run for each by
+    the driver.
 
     What `bulk_create(ignore_conflicts=True)` writes (INSERT OR IGNORE on SQLite, ON CONFLICT
     DO NOTHING on PostgreSQL) without compiling every value through the query compiler, which
@@ -87,22 +108,30 @@ def blob_rows_put(blobs: Sequence[Blob]) -> None:
     now = timezone.now()
     for blob in blobs:
         blob.created_at = now  # as `auto_now_add` stamps it; a row already there keeps its own
+    moment = connection.ops.adapt_datetimefield_value(now)
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            _insert_ignoring(Blob, ("sha256", "size", "created_at")),
+            [(blob.sha256, blob.size, moment) for blob in blobs],
+        )
+        inline = [(blob.sha256, blob.inline) for blob in blobs if blob.inline is not None]
+        if inline:
+            cursor.executemany(_insert_ignoring(BlobBytes, ("blob", "data")), inline)
+
+
+def _insert_ignoring(model: type[Model], names: Sequence[str]) -> str:
+    """An INSERT of `names` into `model`'s table that skips a row whose key is there."""
     ops = connection.ops
-    meta = Blob._meta
-    fields = [
-        cast(Field[Any, Any], meta.get_field(name)) for name in ("sha256", "size", "created_at")
-    ]
+    meta = model._meta
+    fields = [cast(Field[Any, Any], meta.get_field(name)) for name in names]
     # Table and column names come from the model, never from input.
-    sql = "{} {} ({}) VALUES ({}){}".format(
+    return "{} {} ({}) VALUES ({}){}".format(
         ops.insert_statement(on_conflict=OnConflict.IGNORE),
         ops.quote_name(meta.db_table),
         ", ".join(ops.quote_name(str(field.column)) for field in fields),
         ", ".join(["%s"] * len(fields)),
         ops.on_conflict_suffix_sql(fields, OnConflict.IGNORE, None, None),
     )
-    moment = ops.adapt_datetimefield_value(now)
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, [(blob.sha256, blob.size, moment) for blob in blobs])
 
 
 def _on_disk(storage: Storage) -> TypeGuard[FileSystemStorage]:
@@ -193,30 +222,86 @@ def _folders_make(storage: FileSystemStorage, folder: Path) -> None:
                 path.chmod(storage.directory_permissions_mode)
 
 
+def _bytes_in_database(sha256: str) -> bytes | None:
+    """The bytes of `sha256` if the database keeps them (`BlobBytes`), else None."""
+    data = BlobBytes.objects.filter(blob_id=sha256).values_list("data", flat=True).first()
+    return None if data is None else bytes(data)  # PostgreSQL's driver may give a memoryview
+
+
 def blob_read(sha256: str) -> bytes:
     """Return the stored bytes of `sha256` (the caller has authorised the read)."""
+    data = _bytes_in_database(sha256)
+    if data is not None:
+        return data
     with default_storage.open(blob_storage_name(sha256), "rb") as handle:
-        data: bytes = handle.read()
-    return data
+        data = handle.read()
+    return cast(bytes, data)
 
 
 def blob_chunks(sha256: str) -> Iterator[bytes]:
     """Yield the stored bytes of `sha256` in chunks, for streaming responses and exports."""
-    with default_storage.open(blob_storage_name(sha256), "rb") as handle:
+    handle = blob_open(sha256)
+    if handle is None:
+        raise FileNotFoundError(f"No stored bytes for {sha256}")
+    with handle:
         while chunk := handle.read(CHUNK):
             yield chunk
 
 
+def blob_open(sha256: str) -> IO[bytes] | None:
+    """The stored bytes of `sha256` as a file to read and close, or None if none are stored
+    (never were, or erased by a redaction)."""
+    data = _bytes_in_database(sha256)
+    if data is not None:
+        return io.BytesIO(data)
+    name = blob_storage_name(sha256)
+    if not default_storage.exists(name):
+        return None
+    return cast(IO[bytes], default_storage.open(name, "rb"))
+
+
 def blob_digest(sha256: str) -> str:
-    """Recompute the digest of the stored bytes (verification reads the file, not the row)."""
+    """Recompute the digest of the stored bytes (verification reads the bytes, not the row)."""
     digest = hashlib.sha256()
     for chunk in blob_chunks(sha256):
         digest.update(chunk)
     return digest.hexdigest()
 
 
+def blobs_inline_digests(shas: Iterable[str]) -> dict[str, str]:
+    """The SHA-256, recomputed from the bytes, of each of `shas` whose bytes the database
+    keeps; read 500 blobs to a statement (a verifier checks many at once)."""
+    found = {}
+    for part in batched(sorted(set(shas)), 500):
+        rows = BlobBytes.objects.filter(blob_id__in=part).values_list("blob_id", "data")
+        for sha, data in rows:
+            found[sha] = hashlib.sha256(data).hexdigest()
+    return found
+
+
+def blob_file_digest(sha256: str) -> str | None:
+    """The SHA-256 of the file of `sha256`, recomputed from its bytes; None without a file."""
+    name = blob_storage_name(sha256)
+    if not default_storage.exists(name):
+        return None
+    digest = hashlib.sha256()
+    with default_storage.open(name, "rb") as handle:
+        while chunk := handle.read(CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
 def blob_exists(sha256: str) -> bool:
-    return default_storage.exists(blob_storage_name(sha256))
+    return BlobBytes.objects.filter(blob_id=sha256).exists() or default_storage.exists(
+        blob_storage_name(sha256)
+    )
+
+
+def blob_erase(sha256: str) -> None:
+    """Delete the stored bytes of `sha256`, wherever they are; its row stays (entries point at
+    it). Storing the same bytes again stores them again."""
+    BlobBytes.objects.filter(blob_id=sha256).delete()
+    default_storage.delete(blob_storage_name(sha256))
 
 
 def blobs_rename(*, back: bool = False) -> int:

@@ -10,12 +10,36 @@ class Blob(models.Model):
     size = models.BigIntegerField()
     created_at = models.DateTimeField(auto_now_add=True)
 
+    # Not a column: the bytes of a blob kept in the database (`BlobBytes`), carried from
+    # `blob_prepare` to `blob_rows_put`, which writes them with the row.
+    inline: bytes | None = None
+
     def __str__(self) -> str:
         return self.sha256
 
     @property
     def storage_name(self) -> str:
         return blob_storage_name(self.sha256)
+
+
+class BlobBytes(models.Model):
+    """The bytes of a blob of at most `LAYAN_BLOB_INLINE_BYTES`, kept in the database.
+
+    Written in the same transaction as the blob's row, so they are there exactly when the row
+    is, and no file is made for them: on a busy or fragmented file system making a file cost
+    up to half a millisecond of the kernel's time (bench/README.md, twentieth round). A table of
+    their own, so that no read of `Blob` rows (`select_related("raw")` and the like) loads
+    them. Larger blobs are files in the storage (`blob_storage_name`). Read them through
+    `layan.core.blobs`, which looks here first.
+    """
+
+    blob = models.OneToOneField(
+        Blob, primary_key=True, on_delete=models.CASCADE, related_name="+", db_column="sha256"
+    )
+    data = models.BinaryField()
+
+    def __str__(self) -> str:
+        return str(self.pk)
 
 
 def blob_storage_name(sha256: str) -> str:

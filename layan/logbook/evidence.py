@@ -6,10 +6,8 @@ import os
 from collections.abc import Iterator
 from typing import IO, TYPE_CHECKING
 
-from django.core.files.storage import default_storage
-
 from layan.core import clock
-from layan.core.models import blob_storage_name
+from layan.core.blobs import blob_open
 from layan.logbook.bundle import bundle_write
 from layan.logbook.chain import Record
 from layan.logbook.merkle import inclusion_proof
@@ -35,7 +33,7 @@ def evidence_write(
         target,
         ticket_ref=chain.label,
         entries=_records(chain, up_to=proof.seq),
-        blobs=_blob,
+        blobs=blob_open,  # None for bytes erased by a redaction
         checkpoint=checkpoint.statement,
         signature=bytes.fromhex(checkpoint.signature),
         inclusion_proof=proof,
@@ -49,14 +47,6 @@ def evidence_write(
 def _records(chain: Chain, *, up_to: int) -> Iterator[Record]:
     for entry in chain_entries(chain).filter(seq__lte=up_to).iterator(chunk_size=500):
         yield entry_record(entry, chain_label=chain.label)
-
-
-def _blob(sha256: str) -> IO[bytes] | None:
-    name = blob_storage_name(sha256)
-    if not default_storage.exists(name):
-        return None  # erased by a redaction
-    handle: IO[bytes] = default_storage.open(name, "rb")
-    return handle
 
 
 def _public(checkpoint: Checkpoint) -> Ed25519PublicKey:

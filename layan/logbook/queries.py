@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import batched
 from typing import Any
 
 from django.db.models import F, OuterRef, Prefetch, QuerySet, Subquery
 from django.db.models.functions import Collate
 
-from layan.core.blobs import blob_digest, blob_exists
+from layan.core.blobs import blob_file_digest, blobs_inline_digests
 from layan.core.reads import PreparedValues
 from layan.logbook.bodies import entry_body, utc_stamp
 from layan.logbook.chain import GENESIS, BlobDigest, Record
@@ -108,6 +109,7 @@ _ENTRY_FIELDS = (
     "content_salt",
     "redacted",
 )
+_RAW_AT = _ENTRY_FIELDS.index("raw_id")
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,7 +150,9 @@ _chain_attachment_rows = PreparedValues(lambda label: _record_rows(label)[1], la
 
 def records_stream(*, label: str | None = None, blobs: bool = True) -> Iterator[StoredRecord]:
     """Yield every entry (or one chain's) as a verifier record, chain by chain in Merkle order,
-    in constant memory: two streamed queries (entries, attachments) merged on the fly."""
+    in constant memory: two streamed queries (entries, attachments) merged on the fly, and
+    with `blobs`, for each batch of `CHUNK` entries, one read of the bytes the database keeps
+    for them (`BlobBytes`)."""
     entry_rows: Iterator[tuple[Any, ...]]
     if label is None:  # the whole log streams through cursors
         entries, attachments = _record_rows(None)
@@ -157,63 +161,71 @@ def records_stream(*, label: str | None = None, blobs: bool = True) -> Iterator[
     else:
         entry_rows = iter(_chain_entry_rows.rows(label=label))
         pending = _Peek(iter(_chain_attachment_rows.rows(label=label)))
-    digest = _stored_digest if blobs else None
-    for row in entry_rows:
-        (
-            pk,
-            chain_label,
-            claimed,
-            seq,
-            prev,
-            body_hash,
-            kind,
-            direction,
-            channel,
-            actor,
-            occurred,
-            recorded,
-            content_sha,
-            raw_id,
-            data,
-            subject,
-            text,
-            html,
-            salt,
-            redacted,
-        ) = row
-        items = []
-        while (nxt := pending.peek()) is not None and nxt[0] == pk:
-            _entry, sha, size, name = next(pending)
-            items.append({"sha256": sha, "size": size, "name": name})
-        body = {
-            "v": 1,
-            "ticket": chain_label,
-            "seq": seq,
-            "prev": prev,
-            "kind": kind,
-            "direction": direction,
-            "channel": channel,
-            "actor": actor,
-            "occurred_at": utc_stamp(occurred),
-            "recorded_at": utc_stamp(recorded),
-            "content_sha256": content_sha,
-            "raw_sha256": raw_id or "",
-            "attachments": items,
-            "data": data,
-        }
-        if redacted:
-            record = Record(
-                hash=body_hash, body=body, redacted={"redacted": True}, blob_digest=digest
-            )
-        else:
-            record = Record(
-                hash=body_hash,
-                body=body,
-                content={"subject": subject, "text": text, "html": html},
-                salt=bytes.fromhex(salt),
-                blob_digest=digest,
-            )
-        yield StoredRecord(label=chain_label, claimed_seq=claimed, record=record)
+    for batch in batched(entry_rows, CHUNK):
+        # The attachments of the batch's entries come next in `pending`, in the same order.
+        pks = {row[0] for row in batch}
+        items_of: dict[int, list[dict[str, Any]]] = {}
+        while (nxt := pending.peek()) is not None and nxt[0] in pks:
+            entry_pk, sha, size, name = next(pending)
+            items_of.setdefault(entry_pk, []).append({"sha256": sha, "size": size, "name": name})
+        digest = None
+        if blobs:
+            shas = {row[_RAW_AT] for row in batch if row[_RAW_AT]}
+            shas.update(item["sha256"] for items in items_of.values() for item in items)
+            digest = _stored_digests(shas)
+        for row in batch:
+            (
+                pk,
+                chain_label,
+                claimed,
+                seq,
+                prev,
+                body_hash,
+                kind,
+                direction,
+                channel,
+                actor,
+                occurred,
+                recorded,
+                content_sha,
+                raw_id,
+                data,
+                subject,
+                text,
+                html,
+                salt,
+                redacted,
+            ) = row
+            items = items_of.get(pk, [])
+            body = {
+                "v": 1,
+                "ticket": chain_label,
+                "seq": seq,
+                "prev": prev,
+                "kind": kind,
+                "direction": direction,
+                "channel": channel,
+                "actor": actor,
+                "occurred_at": utc_stamp(occurred),
+                "recorded_at": utc_stamp(recorded),
+                "content_sha256": content_sha,
+                "raw_sha256": raw_id or "",
+                "attachments": items,
+                "data": data,
+            }
+            if redacted:
+                record = Record(
+                    hash=body_hash, body=body, redacted={"redacted": True}, blob_digest=digest
+                )
+            else:
+                record = Record(
+                    hash=body_hash,
+                    body=body,
+                    content={"subject": subject, "text": text, "html": html},
+                    salt=bytes.fromhex(salt),
+                    blob_digest=digest,
+                )
+            yield StoredRecord(label=chain_label, claimed_seq=claimed, record=record)
 
 
 class _Peek:
@@ -263,11 +275,17 @@ def entry_record(
     )
 
 
-def _stored_digest(kind: str, sha256: str) -> str | None:
-    """Recompute the digest of the stored bytes; None when the bytes are gone."""
-    if not blob_exists(sha256):
-        return None
-    return blob_digest(sha256)
+def _stored_digests(shas: set[str]) -> BlobDigest:
+    """The verifier's check of stored bytes for a batch of entries whose blobs are `shas`: the
+    bytes the database keeps are read in one statement for the batch, files one by one.
+    None when the bytes are gone (erased by a redaction, or lost)."""
+    known = blobs_inline_digests(shas)
+
+    def digest(kind: str, sha256: str) -> str | None:
+        found = known.get(sha256)
+        return found if found is not None else blob_file_digest(sha256)
+
+    return digest
 
 
 def checkpoint_latest() -> Checkpoint | None:

@@ -20,7 +20,7 @@ from django.core.mail import EmailMessage
 from django.db import transaction
 
 from layan.core import clock
-from layan.core.blobs import blob_put
+from layan.core.blobs import blob_erase, blob_put
 from layan.core.instances import instance_build
 from layan.core.rows import RowsAhead, rows_create, rows_update
 from layan.logbook.bodies import entry_body
@@ -495,12 +495,8 @@ def entry_redact(*, entry: Entry, actor: User, reason: str) -> Entry:
 
 def _erase_unshared(shas: Sequence[str]) -> None:
     """Delete stored bytes that no unredacted entry still needs."""
-    from django.core.files.storage import default_storage
-
-    from layan.core.models import blob_storage_name
-
     for sha in shas:
         still_raw = Entry.objects.filter(raw_id=sha, redacted=False).exists()
         still_attached = EntryAttachment.objects.filter(blob_id=sha, entry__redacted=False).exists()
         if not (still_raw or still_attached):
-            default_storage.delete(blob_storage_name(sha))
+            blob_erase(sha)

@@ -138,7 +138,7 @@ def test_sec_q08_a_crash_after_the_server_accepted_resends_the_identical_message
     assert smtp_server.inbox[0].data == smtp_server.inbox[1].data
 
 
-@pytest.mark.parametrize("step", ["blob_file_put", "blob_rows_put"])
+@pytest.mark.parametrize("step", ["blob_prepare", "blob_rows_put"])
 def test_a_reply_and_its_outbox_row_commit_together(ticket: Ticket, monkeypatch, step) -> None:  # type: ignore[no-untyped-def]
     """The mail's bytes fail to store before the reply's transaction, or its row inside it:
     either way neither the reply nor its outbox row is kept."""

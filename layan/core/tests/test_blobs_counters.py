@@ -11,11 +11,29 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from layan.core import blobs
-from layan.core.blobs import blob_digest, blob_put, blob_read, blobs_put
+from layan.core.blobs import (
+    blob_chunks,
+    blob_digest,
+    blob_erase,
+    blob_exists,
+    blob_open,
+    blob_prepare,
+    blob_put,
+    blob_read,
+    blob_rows_put,
+    blobs_inline_digests,
+    blobs_put,
+)
 from layan.core.counters import counter_next
-from layan.core.models import Blob, blob_storage_name
+from layan.core.models import Blob, BlobBytes, blob_storage_name
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def files(settings):  # type: ignore[no-untyped-def]
+    """Every blob is a file in the storage, however small."""
+    settings.LAYAN_BLOB_INLINE_BYTES = 0
 
 
 def test_blob_put_stores_once_by_content() -> None:
@@ -52,7 +70,7 @@ def _blob_path(data: bytes) -> Path:
     return Path(default_storage.path(blob_storage_name(hashlib.sha256(data).hexdigest())))
 
 
-def test_blob_on_disk_has_the_storage_permissions_and_no_leftovers() -> None:
+def test_blob_on_disk_has_the_storage_permissions_and_no_leftovers(files: None) -> None:
     """Files and the folders made for them get the configured modes (0640, 0750); nothing but
     the blob itself is left in its folder."""
     data = b"Bukti transfer 12 November"
@@ -89,7 +107,7 @@ def test_a_crash_mid_write_leaves_no_partial_blob(monkeypatch: pytest.MonkeyPatc
     assert blob_digest(blob.sha256) == blob.sha256
 
 
-def test_a_blob_already_on_disk_is_not_written_again() -> None:
+def test_a_blob_already_on_disk_is_not_written_again(files: None) -> None:
     """Storing bytes whose file exists (another writer's, or an earlier import) leaves it be."""
     data = b"Foto kemasan rusak"
     blob_put(data)
@@ -100,6 +118,67 @@ def test_a_blob_already_on_disk_is_not_written_again() -> None:
     assert path.stat().st_ino == before.st_ino
     assert path.stat().st_mtime_ns == before.st_mtime_ns
     assert Blob.objects.count() == 2
+
+
+def test_small_bytes_live_in_the_database_and_large_ones_in_files(settings) -> None:  # type: ignore[no-untyped-def]
+    """Up to the limit, bytes are a row beside the blob's and no file is made; one byte more
+    and they are a file. Either way they read back whole, in chunks, and by digest."""
+    settings.LAYAN_BLOB_INLINE_BYTES = 100
+    small, large = b"s" * 100, b"b" * 101
+    stored = blobs_put([small, large, small])
+    assert stored[0] is stored[2]
+    kept = dict(BlobBytes.objects.values_list("blob_id", "data"))
+    assert {sha: bytes(data) for sha, data in kept.items()} == {stored[0].sha256: small}
+    assert not _blob_path(small).exists()
+    assert _blob_path(large).read_bytes() == large
+    for blob, data in ((stored[0], small), (stored[1], large)):
+        assert blob.size == len(data)
+        assert blob_exists(blob.sha256)
+        assert blob_read(blob.sha256) == data
+        assert b"".join(blob_chunks(blob.sha256)) == data
+        assert blob_digest(blob.sha256) == blob.sha256
+        handle = blob_open(blob.sha256)
+        assert handle is not None
+        with handle:
+            assert handle.read() == data
+    assert blobs_inline_digests([b.sha256 for b in stored] + ["0" * 64]) == {
+        stored[0].sha256: stored[0].sha256
+    }
+    assert blob_put(small).sha256 == stored[0].sha256  # stored again: still one row
+    assert BlobBytes.objects.count() == 1
+
+
+def test_a_prepared_small_blob_is_written_only_with_its_row() -> None:
+    """Prepared before a transaction, small bytes are carried, not written: a transaction that
+    rolls back leaves neither row nor file, and one that commits keeps both."""
+    data = b"Balasan untuk pelanggan"
+    blob = blob_prepare(data)
+    assert blob.inline == data and not _blob_path(data).exists()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        blob_rows_put([blob])
+        raise RuntimeError("rollback")
+    assert not Blob.objects.exists() and not BlobBytes.objects.exists()
+    assert not blob_exists(blob.sha256) and blob_open(blob.sha256) is None
+    with transaction.atomic():
+        blob_rows_put([blob])
+    assert blob_read(blob.sha256) == data
+
+
+def test_erasing_a_blob_removes_its_bytes_wherever_they_are(settings) -> None:  # type: ignore[no-untyped-def]
+    """Erased, bytes in the database and in a file are gone and the rows stay; stored again,
+    they are back."""
+    settings.LAYAN_BLOB_INLINE_BYTES = 100
+    small, large = b"kecil", b"besar" * 50
+    stored = blobs_put([small, large])
+    for blob in stored:
+        blob_erase(blob.sha256)
+        assert not blob_exists(blob.sha256) and blob_open(blob.sha256) is None
+        with pytest.raises(FileNotFoundError):
+            list(blob_chunks(blob.sha256))
+    assert not BlobBytes.objects.exists() and not _blob_path(large).exists()
+    assert Blob.objects.count() == 2
+    blob_erase(stored[0].sha256)  # erasing again is harmless
+    assert [blob_read(b.sha256) for b in blobs_put([small, large])] == [small, large]
 
 
 def test_counter_next_is_gap_free_and_gives_back_rolled_back_numbers() -> None:

@@ -41,6 +41,7 @@ from layan.core.blobs import (
     blob_exists,
     blob_put,
     blob_read,
+    blobs_put,
     blobs_rename,
 )
 from layan.core.models import blob_storage_name, blob_storage_name_before
@@ -139,11 +140,15 @@ def s3_storage_settings(bucket: Bucket, tmp_path_factory: pytest.TempPathFactory
 
 @pytest.fixture
 def s3(bucket: Bucket, s3_storage_settings: Any) -> Iterator[Bucket]:
-    """Blobs go to the bucket for the duration of the test."""
+    """Blobs go to the bucket for the duration of the test, small ones too (none is kept in
+    the database, `LAYAN_BLOB_INLINE_BYTES=0`)."""
     # Changing STORAGES makes Django drop its cached storages, default_storage included.
     from storages.backends.s3 import S3Storage
 
-    with override_settings(STORAGES={**settings.STORAGES, "default": s3_storage_settings}):
+    with override_settings(
+        STORAGES={**settings.STORAGES, "default": s3_storage_settings},
+        LAYAN_BLOB_INLINE_BYTES=0,
+    ):
         assert isinstance(default_storage, S3Storage)
         yield bucket
     assert not isinstance(default_storage, S3Storage)
@@ -178,6 +183,22 @@ def test_blobs_round_trip_through_the_bucket(s3: Bucket) -> None:
     grants = s3.client.get_object_acl(Bucket=s3.name, Key=blob_storage_name(sha))["Grants"]
     assert [grant["Permission"] for grant in grants] == ["FULL_CONTROL"]  # the owner only
     assert "Signature" not in default_storage.url(blob_storage_name(sha))
+
+
+def test_small_blobs_stay_in_the_database_beside_a_bucket(
+    bucket: Bucket, s3_storage_settings: Any
+) -> None:
+    """With the default limit, bytes up to it are kept in the database and never reach the
+    bucket; larger ones go to the bucket. Both read back the same way."""
+    small, large = secrets.token_bytes(1000), secrets.token_bytes(70 * 1024)
+    with override_settings(STORAGES={**settings.STORAGES, "default": s3_storage_settings}):
+        assert settings.LAYAN_BLOB_INLINE_BYTES == 64 * 1024
+        stored = blobs_put([small, large])
+        names = bucket.object_names()
+        assert blob_storage_name(stored[0].sha256) not in names
+        assert blob_storage_name(stored[1].sha256) in names
+        assert [blob_read(blob.sha256) for blob in stored] == [small, large]
+        assert [blob_digest(blob.sha256) for blob in stored] == [b.sha256 for b in stored]
 
 
 def test_blobs_in_the_bucket_move_to_their_names_now_and_back(s3: Bucket) -> None:

@@ -19,7 +19,8 @@ from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 
 from layan.core import clock
-from layan.core.models import blob_storage_name
+from layan.core.blobs import blob_exists
+from layan.core.models import BlobBytes, blob_storage_name
 from layan.logbook.bodies import entry_body
 from layan.logbook.chain import Code, content_digest, entry_hash
 from layan.logbook.merkle import TreeSummary
@@ -302,15 +303,30 @@ def test_sec_e08_restored_backup_is_older_than_the_outside_checkpoint(
 
 
 def test_sec_e09_changed_stored_bytes_with_the_log_intact(log: Ticket) -> None:
+    """Bytes kept in the database, changed behind Layan's back, no longer match their entry."""
     target = entry(log, 3)
     assert target.raw_id
+    changed = BlobBytes.objects.filter(blob_id=target.raw_id).update(data=b"raw yang dipalsukan")
+    assert changed == 1
+    report = verify()
+    assert report.first_bad is not None
+    assert report.first_bad.problem.code == Code.DIGEST_MISMATCH
+    assert report.first_bad.problem.seq == 3
+
+
+def test_sec_e09_a_changed_blob_file_with_the_log_intact(settings) -> None:  # type: ignore[no-untyped-def]
+    """The same for bytes too big for the database, which are files in the storage."""
+    settings.LAYAN_BLOB_INLINE_BYTES = 16
+    ticket = make_ticket(raw=b"From: a@b.c\r\nSubject: x\r\n\r\nhalo dari berkas\r\n")
+    target = Entry.objects.get(chain=ticket.chain, kind=Kind.MESSAGE)
+    assert target.raw_id and not BlobBytes.objects.exists()
     name = blob_storage_name(target.raw_id)
     default_storage.delete(name)
     default_storage.save(name, __import__("io").BytesIO(b"raw yang dipalsukan"))
     report = verify()
     assert report.first_bad is not None
     assert report.first_bad.problem.code == Code.DIGEST_MISMATCH
-    assert report.first_bad.problem.seq == 3
+    assert report.first_bad.problem.seq == target.seq
 
 
 def test_sec_e10_checkpoint_from_an_unknown_or_revoked_key(log: Ticket, tmp_path: Path) -> None:
@@ -360,7 +376,8 @@ def test_sec_e14_redaction_erases_content_and_the_chain_still_verifies(
 ) -> None:
     admin = UserFactory(role=Role.ADMIN)
     target = entry(log, 3)
-    raw_name = blob_storage_name(target.raw_id or "")
+    raw_id = target.raw_id or ""
+    assert blob_exists(raw_id)
     with django_capture_on_commit_callbacks(execute=True):
         record = entry_redact(
             entry=target, actor=admin, reason="Permintaan penghapusan data (UU PDP)"
@@ -368,7 +385,7 @@ def test_sec_e14_redaction_erases_content_and_the_chain_still_verifies(
     target.refresh_from_db()
     assert target.redacted and target.text == "" and target.content_salt == ""
     assert record.kind == Kind.REDACTION and record.data == {"seq": 3}
-    assert not default_storage.exists(raw_name)
+    assert not blob_exists(raw_id) and not BlobBytes.objects.filter(blob_id=raw_id).exists()
     report = verify()
     assert report.ok, [f.describe() for f in report.findings]
     assert Code.CONTENT_ERASED in {str(f.problem.code) for f in report.findings}
@@ -497,7 +514,7 @@ def test_a_ticket_opened_with_its_mail_and_attachments_verifies() -> None:
     assert entry_hash(forged) != message.body_hash  # the seal covers the attachment
 
 
-def test_one_chain_is_checked_in_four_statements_every_time(log: Ticket) -> None:
+def test_one_chain_is_checked_in_five_statements_every_time(log: Ticket) -> None:
     """A ticket page checks its chain on every view: the same few statements each time, and
     the check still finds an attachment that is gone."""
     label = str(log.reference)
@@ -506,7 +523,9 @@ def test_one_chain_is_checked_in_four_statements_every_time(log: Ticket) -> None
         with CaptureQueriesContext(connection) as queries:
             assert verify(ticket=label).ok
         counts.append(len(queries))
-    assert counts == [4, 4]  # the chain, its entries, their attachments, the checkpoint head
+    # The chain, its entries, their attachments, the bytes the database keeps for them (one read
+    # for all), the checkpoint head.
+    assert counts == [5, 5]
     with triggers_off():
         entry(log, 3).attachments.all().delete()
     report = verify(ticket=label)

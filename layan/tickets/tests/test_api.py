@@ -254,11 +254,11 @@ def test_a_reply_by_mail_reads_what_it_needs_in_few_queries(
     # requester and team, the customer's address, the thread's mail ids from entries and
     # outbox. Then one transaction
     # (savepoint; the ticket locked with its chain, requester and team; the entry; the raw
-    # mail's blob; the outbox row, with its send task queued; the ticket's times; the chain's
-    # head; release, with the follow-up task queued). The caller's ticket takes the locked
-    # row's columns: no read after.
+    # mail's blob and its bytes, small enough for the database; the outbox row, with its send
+    # task queued; the ticket's times; the chain's head; release, with the follow-up task
+    # queued). The caller's ticket takes the locked row's columns: no read after.
     queue_writes = 2 if settings.TASK_BACKEND == "db" else 0
-    with django_assert_num_queries(2 + 4 + 8 + queue_writes) as captured:
+    with django_assert_num_queries(2 + 4 + 9 + queue_writes) as captured:
         response = call(client, "post", url, headers, {"text": "Sudah kami kirim ulang, Bu."})
     assert response.status_code == 201, response.content
     # Nor what it does not use of the requester: the notes, the temperament's history.
