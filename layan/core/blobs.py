@@ -62,10 +62,8 @@ def blob_prepare(data: bytes) -> Blob:
     commits, a file stays an orphan that the next identical write reuses, as after a crash
     in `blob_put`, and small bytes leave nothing behind."""
     sha = hashlib.sha256(data).hexdigest()
-    blob = instance_build(Blob, sha256=sha, size=len(data))
-    if _inline(data):
-        blob.inline = data
-    else:
+    blob = _blob_built(sha, data)
+    if blob.inline is None:
         _files_put([(sha, data)])
     return blob
 
@@ -79,10 +77,8 @@ def blobs_put(items: Sequence[bytes]) -> list[Blob]:
     for data in items:
         sha = hashlib.sha256(data).hexdigest()
         if sha not in blobs:
-            blob = blobs[sha] = instance_build(Blob, sha256=sha, size=len(data))
-            if _inline(data):
-                blob.inline = data
-            else:
+            blob = blobs[sha] = _blob_built(sha, data)
+            if blob.inline is None:
                 files.append((sha, data))
         result.append(blobs[sha])
     _files_put(files)
@@ -90,9 +86,13 @@ def blobs_put(items: Sequence[bytes]) -> list[Blob]:
     return result
 
 
-def _inline(data: bytes) -> bool:
-    """Whether `data` is kept in the database rather than as a file."""
-    return len(data) <= settings.LAYAN_BLOB_INLINE_BYTES
+def _blob_built(sha: str, data: bytes) -> Blob:
+    """The unsaved Blob of `data`, carrying the bytes when the database keeps them (up to
+    `LAYAN_BLOB_INLINE_BYTES`); larger bytes are the caller's to store as a file."""
+    blob = instance_build(Blob, sha256=sha, size=len(data))
+    if len(data) <= settings.LAYAN_BLOB_INLINE_BYTES:
+        blob.inline = data
+    return blob
 
 
 def blob_rows_put(blobs: Sequence[Blob]) -> None:
@@ -243,9 +243,21 @@ def blob_chunks(sha256: str) -> Iterator[bytes]:
     handle = blob_open(sha256)
     if handle is None:
         raise FileNotFoundError(f"No stored bytes for {sha256}")
+    yield from _chunks(handle)
+
+
+def _chunks(handle: IO[bytes]) -> Iterator[bytes]:
+    """Read `handle` to its end in chunks, and close it."""
     with handle:
         while chunk := handle.read(CHUNK):
             yield chunk
+
+
+def _sha256_of(chunks: Iterable[bytes]) -> str:
+    digest = hashlib.sha256()
+    for chunk in chunks:
+        digest.update(chunk)
+    return digest.hexdigest()
 
 
 def blob_open(sha256: str) -> IO[bytes] | None:
@@ -254,6 +266,11 @@ def blob_open(sha256: str) -> IO[bytes] | None:
     data = _bytes_in_database(sha256)
     if data is not None:
         return io.BytesIO(data)
+    return _file_open(sha256)
+
+
+def _file_open(sha256: str) -> IO[bytes] | None:
+    """The file of `sha256` in the storage, opened to read, or None without one."""
     name = blob_storage_name(sha256)
     if not default_storage.exists(name):
         return None
@@ -262,10 +279,7 @@ def blob_open(sha256: str) -> IO[bytes] | None:
 
 def blob_digest(sha256: str) -> str:
     """Recompute the digest of the stored bytes (verification reads the bytes, not the row)."""
-    digest = hashlib.sha256()
-    for chunk in blob_chunks(sha256):
-        digest.update(chunk)
-    return digest.hexdigest()
+    return _sha256_of(blob_chunks(sha256))
 
 
 def blobs_inline_digests(shas: Iterable[str]) -> dict[str, str]:
@@ -281,14 +295,8 @@ def blobs_inline_digests(shas: Iterable[str]) -> dict[str, str]:
 
 def blob_file_digest(sha256: str) -> str | None:
     """The SHA-256 of the file of `sha256`, recomputed from its bytes; None without a file."""
-    name = blob_storage_name(sha256)
-    if not default_storage.exists(name):
-        return None
-    digest = hashlib.sha256()
-    with default_storage.open(name, "rb") as handle:
-        while chunk := handle.read(CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
+    handle = _file_open(sha256)
+    return None if handle is None else _sha256_of(_chunks(handle))
 
 
 def blob_exists(sha256: str) -> bool:
