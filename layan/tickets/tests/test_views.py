@@ -121,9 +121,8 @@ def test_inbox_search_offers_the_ticket_and_customers_it_names(
     agent_client: Client, ticket: Ticket, django_assert_max_num_queries: object
 ) -> None:
     """`#ref` offers a jump to that ticket; a customer's name offers its page."""
-    # PostgreSQL reads a keyword's match first (`layan.search.queries.SHORT_MATCH`).
-    most = 12 if connection.vendor == "postgresql" else 11
-    with django_assert_max_num_queries(most):  # type: ignore[operator]
+    # A keyword's match is read first (`layan.search.queries.SHORT_MATCH`).
+    with django_assert_max_num_queries(12):  # type: ignore[operator]
         response = agent_client.get(reverse("tickets:inbox"), {"q": f"#{ticket.reference}"})
     shortcuts = response.text.split('class="shortcuts"')[1].split("</p>")[0]
     assert reverse("tickets:detail", args=[ticket.reference]) in shortcuts
