@@ -77,6 +77,25 @@ def _scoped(tickets: QuerySet[Ticket], scope: str, *, user: int, teams: Any) -> 
     return tickets.filter(Q(team_id__in=teams) | Q(owner_id=user))
 
 
+# An inbox of this many teams or fewer is read a branch at a time (`_scope_branches`).
+BRANCHES_MAX = 8
+
+
+def _scope_branches(teams: list[int], *, user: int) -> list[Q] | None:
+    """What an agent sees, as branches that each have an index in inbox order: one per team
+    and the tickets they own; None when there are too many teams to read one by one.
+
+    `team_id IN (...) OR owner_id = ?` has no index in inbox order: SQLite read every active
+    ticket of both sides through two indexes, fetched each with its joined rows and sorted them
+    (13.6 ms for an agent of a team of 12,000 active tickets at 100,000 tickets). Each branch
+    alone walks its own index (`ticket_active_team`, `ticket_active_owner` for the default
+    view) and stops at a page, so the inbox reads a page of ids per branch, then those tickets.
+    """
+    if len(teams) > BRANCHES_MAX:
+        return None
+    return [*(Q(team_id=team) for team in teams), Q(owner_id=user)]
+
+
 # The reference is a PositiveBigIntegerField: a number beyond it names no ticket (and would
 # overflow the driver's integer).
 _REFERENCE_MAX = 2**63 - 1
@@ -308,7 +327,16 @@ def inbox_for(
     joined rows hold only those (`INBOX_ROW_COLUMNS` for the inbox's rows); any other field
     read costs a query per ticket.
     """
-    tickets = tickets_for(user).select_related("customer", "requester", "owner", "team", "sla")
+    scope = _scope(user)
+    teams = list(user.teams.values_list("pk", flat=True)) if scope == "teams" else []
+    branches = _scope_branches(teams, user=user.pk) if scope == "teams" else None
+    if branches is None:
+        tickets = _scoped(Ticket.objects.all(), scope, user=user.pk, teams=teams)
+        if scope == "none":
+            tickets = tickets.none()
+    else:
+        tickets = Ticket.objects.all()
+    tickets = tickets.select_related("customer", "requester", "owner", "team", "sla")
     tickets = tickets.only(*columns) if columns else tickets.defer(*_LIST_UNUSED)
     if filters.status in STATUS_GROUPS:
         tickets = tickets.filter(_status_in_literally(STATUS_GROUPS[filters.status]))
@@ -340,6 +368,12 @@ def inbox_for(
         tickets = tickets.filter(_after(position, order))
     key = F("inbox_key").desc() if order.descending else F("inbox_key").asc(nulls_last=True)
     tickets = tickets.order_by(key, "-pk" if order.descending else "pk")
+    if branches is not None:
+        # The page is among the first page_size + 1 tickets of each branch.
+        chosen: set[int] = set()
+        for branch in branches:
+            chosen.update(tickets.filter(branch).values_list("pk", flat=True)[: page_size + 1])
+        tickets = tickets.filter(pk__in=chosen)
     rows: list[Ticket] = list(tickets[: page_size + 1])
     next_cursor = inbox_cursor(rows[page_size - 1], sort) if len(rows) > page_size else ""
     return InboxPage(tickets=rows[:page_size], next_cursor=next_cursor)

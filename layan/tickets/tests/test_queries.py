@@ -1,4 +1,7 @@
+import itertools
+import random
 from dataclasses import dataclass
+from datetime import timedelta
 
 import pytest
 from django.http import Http404
@@ -6,10 +9,13 @@ from django.http import Http404
 from layan.customers.queries import contact_for, contacts_for, customer_for, customers_for
 from layan.customers.tests.factories import CustomerFactory
 from layan.logbook.services import NewAttachment
+from layan.sla.models import TicketSla
 from layan.team.models import Role, User
 from layan.team.tests.factories import TeamFactory, UserFactory
-from layan.tickets.models import Ticket
+from layan.tickets.models import Status, Ticket
 from layan.tickets.queries import (
+    INBOX_SORTS,
+    STATUS_GROUPS,
     InboxFilters,
     inbox_for,
     ticket_for,
@@ -221,8 +227,9 @@ def test_inbox_query_count_does_not_grow_with_tickets(
     team = TeamFactory(members=[agent])
     for _ in range(count):
         make_ticket(team=team, owner=agent)
-    # 1: the user's teams, 2: the page of tickets with customer, requester, owner and team.
-    with django_assert_num_queries(2):  # type: ignore[operator]
+    # The user's teams, a page of ids from the team and from the tickets they own, then the
+    # page of tickets with customer, requester, owner and team.
+    with django_assert_num_queries(4):  # type: ignore[operator]
         page = inbox_for(agent, InboxFilters())
         for ticket in page.tickets:
             _ = (ticket.customer.name, ticket.requester.name, ticket.owner, ticket.team)
@@ -256,3 +263,58 @@ def test_the_timeline_reads_entries_their_rows_and_attachments_in_two_statements
     message = timeline[1]
     with django_assert_num_queries(0):  # type: ignore[operator]
         assert message.tone is not None and message.tone.entry_id == message.pk
+
+
+def _pages(user: User, filters: InboxFilters, *, page_size: int) -> list[int]:
+    """Every ticket of the inbox, page after page, in the order it shows them."""
+    seen: list[int] = []
+    cursor = ""
+    while True:
+        page = inbox_for(user, filters, cursor=cursor, page_size=page_size)
+        seen += [ticket.pk for ticket in page.tickets]
+        if not page.next_cursor:
+            return seen
+        cursor = page.next_cursor
+
+
+@pytest.mark.parametrize("branches_max", [8, 0])
+def test_an_agents_inbox_read_branch_by_branch_is_every_visible_ticket_in_order(
+    monkeypatch: pytest.MonkeyPatch, branches_max: int
+) -> None:
+    """Read a team at a time and the owned tickets apart (`_scope_branches`), or with the
+    teams together past `BRANCHES_MAX`, an agent's inbox shows exactly the tickets they may
+    see, each once, in every order and status group, page after page, ties included."""
+    monkeypatch.setattr("layan.tickets.queries.BRANCHES_MAX", branches_max)
+    rng = random.Random(7)
+    agent = UserFactory(role=Role.AGENT)
+    other = UserFactory(role=Role.AGENT)  # in no team: only what they own
+    teams = [TeamFactory(members=[agent]), TeamFactory(members=[agent]), TeamFactory()]
+    statuses = list(Status.values)
+    base = make_ticket(team=teams[0]).updated_at
+    for number in range(24):
+        ticket = make_ticket(
+            team=rng.choice([*teams, None]), owner=rng.choice([agent, other, None])
+        )
+        Ticket.objects.filter(pk=ticket.pk).update(
+            status=rng.choice(statuses),
+            # Ties on every key: the id decides among them.
+            updated_at=base - timedelta(minutes=rng.randint(0, 6)),
+            anger=rng.choice([0.0, 0.5, 0.9]),
+        )
+        due = None if number % 3 == 0 else base + timedelta(hours=rng.randint(1, 4))
+        TicketSla.objects.filter(ticket_id=ticket.pk).update(next_due_at=due)
+    for user, group, (sort, order) in itertools.product(
+        [agent, other], ["", *STATUS_GROUPS], INBOX_SORTS.items()
+    ):
+        visible = tickets_for(user)
+        expected = visible.filter(status__in=STATUS_GROUPS[group]) if group else visible
+        key = "-" + order.key if order.descending else order.key
+        rows = expected.order_by(key, "-pk" if order.descending else "pk")
+        want = [ticket.pk for ticket in rows]
+        if order.nulls_last:
+            keys = dict(rows.values_list("pk", order.key))
+            want = [pk for pk in want if keys[pk] is not None] + [
+                pk for pk in want if keys[pk] is None
+            ]
+        got = _pages(user, InboxFilters(status=group, sort=sort), page_size=4)
+        assert got == want, (user, group, sort)
