@@ -328,14 +328,13 @@ def inbox_for(
     read costs a query per ticket.
     """
     scope = _scope(user)
+    if scope == "none":
+        return InboxPage(tickets=[], next_cursor="")
     teams = list(user.teams.values_list("pk", flat=True)) if scope == "teams" else []
     branches = _scope_branches(teams, user=user.pk) if scope == "teams" else None
-    if branches is None:
-        tickets = _scoped(Ticket.objects.all(), scope, user=user.pk, teams=teams)
-        if scope == "none":
-            tickets = tickets.none()
-    else:
-        tickets = Ticket.objects.all()
+    tickets = Ticket.objects.all()
+    if branches is None:  # the scope as a condition of the one query
+        tickets = _scoped(tickets, scope, user=user.pk, teams=teams)
     tickets = tickets.select_related("customer", "requester", "owner", "team", "sla")
     tickets = tickets.only(*columns) if columns else tickets.defer(*_LIST_UNUSED)
     if filters.status in STATUS_GROUPS:
