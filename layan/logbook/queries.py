@@ -174,58 +174,62 @@ def records_stream(*, label: str | None = None, blobs: bool = True) -> Iterator[
             shas.update(item["sha256"] for items in items_of.values() for item in items)
             digest = _stored_digests(shas)
         for row in batch:
-            (
-                pk,
-                chain_label,
-                claimed,
-                seq,
-                prev,
-                body_hash,
-                kind,
-                direction,
-                channel,
-                actor,
-                occurred,
-                recorded,
-                content_sha,
-                raw_id,
-                data,
-                subject,
-                text,
-                html,
-                salt,
-                redacted,
-            ) = row
-            items = items_of.get(pk, [])
-            body = {
-                "v": 1,
-                "ticket": chain_label,
-                "seq": seq,
-                "prev": prev,
-                "kind": kind,
-                "direction": direction,
-                "channel": channel,
-                "actor": actor,
-                "occurred_at": utc_stamp(occurred),
-                "recorded_at": utc_stamp(recorded),
-                "content_sha256": content_sha,
-                "raw_sha256": raw_id or "",
-                "attachments": items,
-                "data": data,
-            }
-            if redacted:
-                record = Record(
-                    hash=body_hash, body=body, redacted={"redacted": True}, blob_digest=digest
-                )
-            else:
-                record = Record(
-                    hash=body_hash,
-                    body=body,
-                    content={"subject": subject, "text": text, "html": html},
-                    salt=bytes.fromhex(salt),
-                    blob_digest=digest,
-                )
-            yield StoredRecord(label=chain_label, claimed_seq=claimed, record=record)
+            yield _stored_record(row, items_of.get(row[0], []), digest)
+
+
+def _stored_record(
+    row: tuple[Any, ...], items: list[dict[str, Any]], digest: BlobDigest | None
+) -> StoredRecord:
+    """The verifier's record of one entry row (`_ENTRY_FIELDS`) with its attachments."""
+    (
+        _pk,
+        chain_label,
+        claimed,
+        seq,
+        prev,
+        body_hash,
+        kind,
+        direction,
+        channel,
+        actor,
+        occurred,
+        recorded,
+        content_sha,
+        raw_id,
+        data,
+        subject,
+        text,
+        html,
+        salt,
+        redacted,
+    ) = row
+    body = {
+        "v": 1,
+        "ticket": chain_label,
+        "seq": seq,
+        "prev": prev,
+        "kind": kind,
+        "direction": direction,
+        "channel": channel,
+        "actor": actor,
+        "occurred_at": utc_stamp(occurred),
+        "recorded_at": utc_stamp(recorded),
+        "content_sha256": content_sha,
+        "raw_sha256": raw_id or "",
+        "attachments": items,
+        "data": data,
+    }
+    if redacted:
+        record = Record(hash=body_hash, body=body, redacted={"redacted": True}, blob_digest=digest)
+    else:
+        record = Record(
+            hash=body_hash,
+            body=body,
+            content={"subject": subject, "text": text, "html": html},
+            salt=bytes.fromhex(salt),
+            blob_digest=digest,
+        )
+    return StoredRecord(label=chain_label, claimed_seq=claimed, record=record)
 
 
 class _Peek:
