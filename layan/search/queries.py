@@ -47,15 +47,13 @@ def ticket_match(text: str) -> Q:
     # The SQL is constant; the words travel as bound parameters.
     if connection.vendor == "postgresql":
         query = tsquery_text(terms)
-        sql, params = _POSTGRES_MATCH, [query, query]
+        sql, params, walked = _POSTGRES_MATCH, [query, query], "{} IN ({})"
     else:
-        sql, params = _SQLITE_MATCH, [fts5_query(terms)]
+        sql, params, walked = _SQLITE_MATCH, [fts5_query(terms)], "+{} IN ({})"
     with connection.cursor() as cursor:
         cursor.execute(f"{sql} LIMIT %s", [*params, SHORT_MATCH + 1])
         ids = [row[0] for row in cursor.fetchall()]
     if len(ids) <= SHORT_MATCH:
         return Q(pk__in=ids)
-    if connection.vendor == "postgresql":
-        return Q(pk__in=RawSQL(sql, params))  # noqa: S611
     column = f'"{Ticket._meta.db_table}"."id"'
-    return Q(RawSQL(f"+{column} IN ({sql})", params, output_field=BooleanField()))  # noqa: S611
+    return Q(RawSQL(walked.format(column, sql), params, output_field=BooleanField()))  # noqa: S611
