@@ -51,11 +51,17 @@ def tickets_for(user: User) -> QuerySet[Ticket]:
     the ones they own; agents and viewers see their teams' tickets and the ones they own.
     """
     tickets = Ticket.objects.all()
-    scope = _scope(user)
+    scope, teams = _scope_and_teams(user)
     if scope == "none":
         return tickets.none()
-    teams = list(user.teams.values_list("pk", flat=True)) if scope == "teams" else []
     return _scoped(tickets, scope, user=user.pk, teams=teams)
+
+
+def _scope_and_teams(user: User) -> tuple[str, list[int]]:
+    """`user`'s rule (`_scope`) and, under "teams", their teams' ids (one query)."""
+    scope = _scope(user)
+    teams = list(user.teams.values_list("pk", flat=True)) if scope == "teams" else []
+    return scope, teams
 
 
 def _scope(user: User) -> str:
@@ -327,10 +333,9 @@ def inbox_for(
     joined rows hold only those (`INBOX_ROW_COLUMNS` for the inbox's rows); any other field
     read costs a query per ticket.
     """
-    scope = _scope(user)
+    scope, teams = _scope_and_teams(user)
     if scope == "none":
         return InboxPage(tickets=[], next_cursor="")
-    teams = list(user.teams.values_list("pk", flat=True)) if scope == "teams" else []
     branches = _scope_branches(teams, user=user.pk) if scope == "teams" else None
     tickets = Ticket.objects.all()
     if branches is None:  # the scope as a condition of the one query
