@@ -8,13 +8,13 @@ from typing import Any
 from django import template
 from django.template.defaultfilters import floatformat
 from django.urls import reverse
-from django.utils import dateformat, formats
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 
 from layan.core import clock
+from layan.core.datetext import date_format, date_text
 from layan.core.markup import html_fill
 from layan.core.templatetags.layan import ago, priority_badge, status_badge
 from layan.knowledge.models import Fault, Stage
@@ -214,8 +214,8 @@ def inbox_rows(tickets: Sequence[Ticket]) -> SafeString:
                 state,
                 label,
                 due_local.isoformat(),
-                formats.localize(due_local),
-                dateformat.format(due_local, "j M H:i"),
+                date_text(due_local),
+                date_format(due_local, "j M H:i"),
             )
         else:
             due = no_due
@@ -239,7 +239,7 @@ def inbox_rows(tickets: Sequence[Ticket]) -> SafeString:
                 ticket.owner.name if ticket.owner else nobody,
                 due,
                 updated.isoformat(),
-                formats.localize(updated),
+                date_text(updated),
                 ago(ticket.updated_at),
             )
         )
