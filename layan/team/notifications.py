@@ -14,12 +14,13 @@ from functools import partial
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
-from django.db.models import F, QuerySet
+from django.db.models import Count, F, QuerySet
 from django.http import Http404
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 from layan.core import clock
+from layan.core.reads import PreparedValues
 from layan.team.models import Notification, User
 
 logger = logging.getLogger(__name__)
@@ -132,7 +133,21 @@ def notification_for(user: User, pk: int) -> Notification:
     return notice
 
 
+# Every page's header shows the badge: its count is built once (see `layan.core.reads`).
+# Grouped by user, so a user with no unread notice gets no row.
+_unread = PreparedValues(
+    lambda user: (
+        Notification.objects.filter(user_id=user, read_at__isnull=True)
+        .values("user_id")
+        .annotate(unread=Count("pk"))
+        .values_list("unread")
+    ),
+    user=int,
+)
+
+
 def notifications_unread_count(user: User) -> int:
     if not user.is_authenticated:
         return 0
-    return Notification.objects.filter(user=user, read_at__isnull=True).count()
+    rows = _unread.rows(user=user.pk)
+    return int(rows[0][0]) if rows else 0
