@@ -450,21 +450,31 @@ def ticket_timeline_fields(ticket: Ticket) -> list[dict[str, Any]]:
     return [dict(zip(TIMELINE_FIELDS, row, strict=True)) for row in rows]
 
 
+# What a customer's or a contact's list of tickets shows (`ticket_list_rows`); any other field
+# read costs a query per ticket.
+LIST_ROW_COLUMNS = ("reference", "subject", "status", "updated_at")
+
+
 def customer_tickets(customer: Customer, *, user: User, limit: int = 50) -> list[Ticket]:
-    """Return the newest tickets of an authorised customer that `user` may see."""
+    """Return the newest tickets of an authorised customer that `user` may see, with the
+    columns their list shows and their requesters' names."""
     return list(
         tickets_for(user)
         .filter(customer=customer)
-        .select_related("owner", "requester")
+        .select_related("requester")
+        .only(*LIST_ROW_COLUMNS, "requester__name")
         .order_by("-updated_at", "-pk")[:limit]
     )
 
 
 def contact_tickets(contact: Contact, *, user: User, limit: int = 50) -> list[Ticket]:
+    """Return the newest tickets of an authorised contact that `user` may see, with the
+    columns their list shows and their customers' names."""
     return list(
         tickets_for(user)
         .filter(requester=contact)
-        .select_related("owner", "customer")
+        .select_related("customer")
+        .only(*LIST_ROW_COLUMNS, "customer__name")
         .order_by("-updated_at", "-pk")[:limit]
     )
 

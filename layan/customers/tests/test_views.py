@@ -1,10 +1,16 @@
+import re
+from typing import Any
+
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from layan.customers.tests.factories import CustomerFactory
 from layan.team.models import Role
 from layan.team.tests.factories import TeamFactory, UserFactory
+from layan.tickets.models import Status, Ticket
 from layan.tickets.tests.factories import make_ticket
 
 pytestmark = pytest.mark.django_db
@@ -116,3 +122,39 @@ def test_contact_list_search_by_email(client: Client) -> None:
 def test_unknown_contact_is_404(client: Client, pk: str) -> None:
     client.force_login(UserFactory(role=Role.ADMIN))
     assert client.get(f"/contacts/{pk}/").status_code == 404
+
+
+def test_a_customers_and_a_contacts_ticket_lists_cost_as_many_queries_at_any_length(
+    client: Client, django_assert_num_queries: Any
+) -> None:
+    """Each row links to its ticket and shows its status and who it is from (the requester on
+    a customer's page, the customer on a contact's); more tickets cost no more queries."""
+    manager = UserFactory(role=Role.MANAGER)
+    customer = CustomerFactory(name="PT Kopi <Senja>")
+    first = make_ticket(customer=customer, subject="Kemasan <penyok>")
+    requester = first.requester
+    client.force_login(manager)
+    pages = {
+        "customer": reverse("customers:detail", args=[customer.pk]),
+        "contact": reverse("customers:contact", args=[requester.pk]),
+    }
+    queries = {}
+    for name, url in pages.items():
+        with CaptureQueriesContext(connection) as captured:
+            client.get(url)
+        queries[name] = len(captured)
+    for number in range(30):
+        make_ticket(customer=customer, requester=requester, subject=f"Tiket {number}")
+    Ticket.objects.filter(pk=first.pk).update(status=Status.WAITING_CUSTOMER)
+    for name, url in pages.items():
+        with django_assert_num_queries(queries[name]):
+            html = client.get(url).text
+        rows = re.findall(r'<td class="col-ref"><a href="/tickets/(\d+)/">#\1</a></td>', html)
+        newest = Ticket.objects.filter(customer=customer).order_by("-updated_at", "-pk")
+        assert [int(reference) for reference in rows] == [
+            ticket.reference for ticket in newest[:31]
+        ]
+        assert "Kemasan &lt;penyok&gt;" in html and "<penyok>" not in html
+        assert 'class="badge status-waiting_customer"' in html
+        beside = requester.name if name == "customer" else "PT Kopi &lt;Senja&gt;"
+        assert f'<span class="muted small">{beside}</span>' in html

@@ -171,6 +171,45 @@ _ROW = (
 )
 
 
+_LIST_ROW = (
+    "<tr>"
+    '<td class="col-ref"><a href="{}">{}</a></td>'
+    '<td><a href="{}">{}</a><br><span class="muted small">{}</span></td>'
+    "<td>{}</td>"
+    '<td class="col-time">{}</td>'
+    "</tr>"
+)
+
+
+@register.simple_tag
+def ticket_list_rows(tickets: Sequence[Ticket], beside: str) -> SafeString:
+    """Write the rows of a customer's or a contact's list of tickets.
+
+    `beside` names who is shown under each subject: "requester" on a customer's page,
+    "customer" on a contact's. Written here for the reason `inbox_rows` is: 50 rows through
+    the template cost a third of the customer page.
+    """
+    ticket_path = _path_for("tickets:detail")
+    statuses = {value: status_badge(value, str(label)) for value, label in Status.choices}
+    rows = []
+    for ticket in tickets:
+        path = ticket_path(ticket.reference)
+        status = ticket.status
+        rows.append(
+            html_fill(
+                _LIST_ROW,
+                path,
+                ticket.ref,
+                path,
+                ticket.subject,
+                ticket.requester.name if beside == "requester" else ticket.customer.name,
+                statuses.get(status) or status_badge(status, status),
+                ago(ticket.updated_at),
+            )
+        )
+    return SafeString("\n".join(rows))
+
+
 @register.simple_tag
 def inbox_rows(tickets: Sequence[Ticket]) -> SafeString:
     """Write the inbox table's rows.
