@@ -19,7 +19,7 @@ from functools import lru_cache
 from django.utils import dateformat, formats, translation
 from django.utils.timezone import localtime
 
-# About 200 bytes a text: a few hundred inboxes' dates in under a megabyte.
+# About 280 bytes a text with its key (measured): 1.1 MB when full, a few hundred pages' dates.
 REMEMBERED = 4096
 
 
