@@ -143,9 +143,13 @@ def test_the_log_starts_again_only_in_a_writers_turn(database: Path, serving: No
     assert held.take(timeout=1)
     restarts = checkpointer.stats.restarts
     with sqlite3.connect(database, isolation_level=None) as outside:
-        # A write outside the turns, so that the log grows while the turn is held.
+        # A write outside the turns, so that the log grows while the turn is held. One
+        # transaction: a writer starts a wholly copied log again, so separate inserts between
+        # the thread's copies could leave it shorter than RESTART_PAGES.
+        outside.execute("BEGIN IMMEDIATE")
         for _ in range(100):
             outside.execute("INSERT INTO notes (body) VALUES (?)", ["x" * 3000])
+        outside.execute("COMMIT")
     assert checkpointer.wait_rounds(3, timeout=10)
     assert checkpointer.stats.restarts == restarts
     assert checkpointer.stats.copied == checkpointer.stats.log_pages > 0  # copied all the same
