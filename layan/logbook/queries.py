@@ -16,7 +16,7 @@ from django.db.models.functions import Collate
 
 from layan.core.blobs import blob_file_digest, blobs_inline_digests
 from layan.core.reads import PreparedValues
-from layan.logbook.bodies import entry_body, utc_stamp
+from layan.logbook.bodies import body_of, entry_body
 from layan.logbook.chain import GENESIS, BlobDigest, Record
 from layan.logbook.merkle import ChainHead
 from layan.logbook.models import Chain, Checkpoint, CheckpointHead, Entry, EntryAttachment
@@ -203,22 +203,21 @@ def _stored_record(
         salt,
         redacted,
     ) = row
-    body = {
-        "v": 1,
-        "ticket": chain_label,
-        "seq": seq,
-        "prev": prev,
-        "kind": kind,
-        "direction": direction,
-        "channel": channel,
-        "actor": actor,
-        "occurred_at": utc_stamp(occurred),
-        "recorded_at": utc_stamp(recorded),
-        "content_sha256": content_sha,
-        "raw_sha256": raw_id or "",
-        "attachments": items,
-        "data": data,
-    }
+    body = body_of(
+        chain_label=chain_label,
+        seq=seq,
+        prev=prev,
+        kind=kind,
+        direction=direction,
+        channel=channel,
+        actor=actor,
+        occurred_at=occurred,
+        recorded_at=recorded,
+        content_sha256=content_sha,
+        raw_sha256=raw_id or "",
+        attachments=items,
+        data=data,
+    )
     if redacted:
         record = Record(hash=body_hash, body=body, redacted={"redacted": True}, blob_digest=digest)
     else:
