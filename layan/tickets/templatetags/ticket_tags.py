@@ -171,6 +171,15 @@ _ROW = (
 )
 
 
+def _badges(
+    choices: Sequence[tuple[str, Any]], badge: Callable[[str, str], SafeString]
+) -> Callable[[str], SafeString]:
+    """A value's badge, each choice's made once per page (its label translated); a value
+    outside the choices gets a badge of its own name."""
+    made = {value: badge(value, str(label)) for value, label in choices}
+    return lambda value: made.get(value) or badge(value, value)
+
+
 _LIST_ROW = (
     "<tr>"
     '<td class="col-ref"><a href="{}">{}</a></td>'
@@ -190,11 +199,10 @@ def ticket_list_rows(tickets: Sequence[Ticket], beside: str) -> SafeString:
     the template cost a third of the customer page.
     """
     ticket_path = _path_for("tickets:detail")
-    statuses = {value: status_badge(value, str(label)) for value, label in Status.choices}
+    status_of = _badges(Status.choices, status_badge)
     rows = []
     for ticket in tickets:
         path = ticket_path(ticket.reference)
-        status = ticket.status
         rows.append(
             html_fill(
                 _LIST_ROW,
@@ -203,7 +211,7 @@ def ticket_list_rows(tickets: Sequence[Ticket], beside: str) -> SafeString:
                 path,
                 ticket.subject,
                 ticket.requester.name if beside == "requester" else ticket.customer.name,
-                statuses.get(status) or status_badge(status, status),
+                status_of(ticket.status),
                 ago(ticket.updated_at),
             )
         )
@@ -230,8 +238,8 @@ def inbox_rows(tickets: Sequence[Ticket]) -> SafeString:
     no_due = format_html('<span class="muted">{}</span>', "—")
     angry_label = _("angry")
     categories = {value: str(label) for value, label in Category.choices}
-    statuses = {value: status_badge(value, str(label)) for value, label in Status.choices}
-    priorities = {value: priority_badge(value, str(label)) for value, label in Priority.choices}
+    status_of = _badges(Status.choices, status_badge)
+    priority_of = _badges(Priority.choices, priority_badge)
     rows = []
     for ticket in tickets:
         path = ticket_path(ticket.reference)
@@ -259,7 +267,6 @@ def inbox_rows(tickets: Sequence[Ticket]) -> SafeString:
         else:
             due = no_due
         updated = localtime(ticket.updated_at)
-        status, priority = ticket.status, ticket.priority
         rows.append(
             html_fill(
                 _ROW,
@@ -273,8 +280,8 @@ def inbox_rows(tickets: Sequence[Ticket]) -> SafeString:
                 customer_path(ticket.customer_id),
                 ticket.customer.name,
                 internal if ticket.customer.is_internal else "",
-                statuses.get(status) or status_badge(status, status),
-                priorities.get(priority) or priority_badge(priority, priority),
+                status_of(ticket.status),
+                priority_of(ticket.priority),
                 ticket.owner.name if ticket.owner else nobody,
                 due,
                 updated.isoformat(),
