@@ -241,6 +241,10 @@ CACHES = (
 # --- Auth and sessions ----------------------------------------------------------------------
 
 AUTH_USER_MODEL = "team.User"
+# Django's password backend and database sessions, with their per-page reads prepared once
+# (layan/team/sessions.py).
+AUTHENTICATION_BACKENDS = ["layan.team.sessions.StaffBackend"]
+SESSION_ENGINE = "layan.team.sessions"
 LOGIN_URL = "team:login"
 LOGIN_REDIRECT_URL = "tickets:inbox"
 LOGOUT_REDIRECT_URL = "team:login"
