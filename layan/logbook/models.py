@@ -101,6 +101,9 @@ class Entry(models.Model):
             models.Index(fields=["actor_contact", "-occurred_at"], name="entry_contact_time"),
         ]
 
+    # Set on the entries `tickets.queries.ticket_timeline` gives: their attachments in order.
+    files: list[EntryAttachment]
+
     def __str__(self) -> str:
         return f"{self.chain.label}#{self.seq} {self.kind}"
 

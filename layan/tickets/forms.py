@@ -163,6 +163,16 @@ class TicketUpdateForm(forms.Form):
         team_field: Any = self.fields["team"]
         team_field.queryset = teams
 
+    def show_choices(self, *, owners: list[User], teams: list[Team]) -> None:
+        """Offer these rows, already read, as the owner and team choices: the querysets then
+        only check a sent choice."""
+        for name, rows in (("owner", owners), ("team", teams)):
+            field: Any = self.fields[name]
+            field.choices = [
+                ("", field.empty_label),
+                *((row.pk, field.label_from_instance(row)) for row in rows),
+            ]
+
 
 class TicketCreateForm(forms.Form):
     customer = forms.ModelChoiceField(

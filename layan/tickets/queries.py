@@ -10,11 +10,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import BooleanField, F, Prefetch, Q, QuerySet, prefetch_related_objects
+from django.db.models import BooleanField, F, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.http import Http404
 from django.utils.dateparse import parse_datetime
 
+from layan.channels.models import TicketLink
 from layan.core.reads import PreparedRead, PreparedValues
 from layan.customers.models import Contact, Customer
 from layan.customers.queries import customers_for
@@ -38,6 +39,7 @@ from layan.tickets.models import (
     DONE_STATUSES,
     Status,
     Survey,
+    Tag,
     Ticket,
 )
 from layan.tickets.playbook import GUIDES
@@ -413,14 +415,52 @@ _timeline = PreparedRead(
 )
 
 
+_timeline_files = PreparedRead(
+    lambda chain: EntryAttachment.objects.filter(entry__chain_id=chain).order_by(
+        "entry_id", "position"
+    ),
+    chain=int,
+)
+
+
 def ticket_timeline(ticket: Ticket) -> list[Entry]:
     """Return the entries of an already-authorised ticket, oldest first, ready to render:
-    their actors, tones, outbound mail and attachments (in order) read with them."""
+    their actors, tones and outbound mail read with them, and their attachments in order
+    (`Entry.files`)."""
     entries = _timeline.all(chain=ticket.chain_id)
-    prefetch_related_objects(
-        entries, Prefetch("attachments", queryset=EntryAttachment.objects.order_by("position"))
-    )
+    files: dict[int, list[EntryAttachment]] = {}
+    for attachment in _timeline_files.all(chain=ticket.chain_id):
+        files.setdefault(attachment.entry_id, []).append(attachment)
+    for entry in entries:
+        entry.files = files.get(entry.pk, [])
     return entries
+
+
+# The ticket page's side: its tags, and the tickets linked to it with their numbers and subjects.
+_tag_names = PreparedValues(
+    lambda ticket: Tag.objects.filter(tickets=ticket).order_by("name").values_list("name"),
+    ticket=int,
+)
+_links = PreparedRead(
+    lambda ticket: (
+        TicketLink.objects.filter(ticket_id=ticket)
+        .select_related("other")
+        .only("reason", "other__reference", "other__subject")
+        .order_by("created_at", "pk")
+    ),
+    ticket=int,
+)
+
+
+def ticket_tag_names(ticket: Ticket) -> list[str]:
+    """Return the names of an authorised ticket's tags, by name."""
+    return [name for (name,) in _tag_names.rows(ticket=ticket.pk)]
+
+
+def ticket_links(ticket: Ticket) -> list[TicketLink]:
+    """Return the links of an authorised ticket, oldest first, with the linked tickets'
+    references and subjects."""
+    return _links.all(ticket=ticket.pk)
 
 
 # What the API shows of each entry: its own columns, no related rows.
@@ -484,6 +524,23 @@ def assignable_owners() -> QuerySet[User]:
         is_active=True,
         role__in=[Role.ADMIN, Role.MANAGER, Role.ACCOUNT_MANAGER, Role.AGENT],
     ).order_by("first_name", "username")
+
+
+# The owner and team choices the inbox and every ticket page show: the same rows as the
+# querysets, read with statements built once per connection (building them cost more than
+# running them).
+_owners_shown = PreparedRead(assignable_owners)
+_teams_shown = PreparedRead(lambda: Team.objects.all())
+
+
+def owner_choices() -> list[User]:
+    """Return the staff a ticket can be given to, in the order the choices show them."""
+    return _owners_shown.all()
+
+
+def team_choices() -> list[Team]:
+    """Return every team, by name."""
+    return _teams_shown.all()
 
 
 def ticket_coach(ticket: Ticket, draft: str) -> CoachReport:

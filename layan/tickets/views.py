@@ -49,11 +49,15 @@ from layan.tickets.queries import (
     checklist_item_for,
     citation_for,
     inbox_for,
+    owner_choices,
     search_shortcuts,
     survey_by_token,
+    team_choices,
     ticket_coach,
     ticket_for,
+    ticket_links,
     ticket_playbook,
+    ticket_tag_names,
     ticket_timeline,
 )
 from layan.tickets.satisfaction import (
@@ -68,8 +72,8 @@ from layan.tickets.testimonials import testimonials_html, testimonials_json
 @require_GET
 def inbox(request: HttpRequest) -> HttpResponse:
     user = staff_user(request)
-    owners = list(assignable_owners())
-    teams = list(Team.objects.all())
+    owners = owner_choices()
+    teams = team_choices()
     customers = customer_choices(user, selected=request.GET.get("customer"))
     data = request.GET.copy()
     data.setdefault("status", "active")
@@ -111,7 +115,8 @@ def _detail_context(request: HttpRequest, ticket: Ticket, **overrides: object) -
         "note_form": NoteForm(),
         "update_form": _update_form(ticket),
         "can_write": user.can_write,
-        "tags": list(ticket.tags.values_list("name", flat=True)),
+        "tags": ticket_tag_names(ticket),
+        "links": ticket_links(ticket),
     }
     context.update(overrides)
     return context
@@ -126,9 +131,12 @@ def _update_form(ticket: Ticket, data: object = None) -> TicketUpdateForm:
         "owner": ticket.owner_id,
         "team": ticket.team_id,
     }
-    return TicketUpdateForm(
+    form = TicketUpdateForm(
         data, initial=initial, owners=assignable_owners(), teams=Team.objects.all()
     )
+    if data is None:  # shown, not checked
+        form.show_choices(owners=owner_choices(), teams=team_choices())
+    return form
 
 
 @require_GET

@@ -31,7 +31,7 @@ def mail_html(entry: Entry, reference: int) -> SafeString:
         attachment.content_id.strip("<>"): reverse(
             "tickets:inline", args=[reference, attachment.pk]
         )
-        for attachment in entry.attachments.all()
+        for attachment in entry.files
         if attachment.content_id
     }
     return mark_safe(sanitize_html(entry.html, cid_url=inline.get))

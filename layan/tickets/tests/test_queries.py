@@ -251,7 +251,7 @@ def test_the_timeline_reads_entries_their_rows_and_attachments_in_two_statements
                 entry.kind,
                 entry.actor_user,
                 entry.actor_contact,
-                [a.filename for a in entry.attachments.all()],
+                [a.filename for a in entry.files],
             )
             for entry in timeline
         ]

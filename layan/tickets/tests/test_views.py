@@ -170,6 +170,131 @@ def test_ticket_page_query_count_is_pinned(
     assert response.status_code == 200
 
 
+def test_the_owner_and_team_choices_are_the_current_staff_and_teams(
+    agent_client: Client, ticket: Ticket, agent: User
+) -> None:
+    """The choices are read anew on every page: staff and teams added, renamed or made
+    inactive since the last page show as they are now, in the queryset's order, escaped, with
+    the ticket's own owner and team chosen."""
+    from django.utils import translation
+
+    from layan.tickets.forms import TicketUpdateForm
+    from layan.tickets.queries import assignable_owners
+
+    url = reverse("tickets:detail", args=[ticket.reference])
+
+    def select(name: str) -> str:
+        text = agent_client.get(url).text
+        return text.split(f'<select name="{name}"', 1)[1].split("</select>", 1)[0]
+
+    agent_client.get(url)
+    Ticket.objects.filter(pk=ticket.pk).update(owner=agent)
+    zaenal = UserFactory(role=Role.AGENT, first_name="Zaenal <b>", last_name="")
+    UserFactory(role=Role.VIEWER, first_name="Hanya Lihat")
+    TeamFactory(name="Gudang & Kirim")
+    owners = select("owner")
+    expected = [str(user.pk) for user in assignable_owners()]
+    assert owners.count("<option") == len(expected) + 1
+    assert [part.split('"', 1)[0] for part in owners.split('value="')[2:]] == expected
+    assert f'<option value="{agent.pk}" selected>' in owners
+    assert "Zaenal &lt;b&gt;" in owners and "Hanya Lihat" not in owners
+    with translation.override(agent.language):
+        nobody = f' value="">{TicketUpdateForm.base_fields["owner"].empty_label}</option>'
+    assert owners.split("<option", 2)[1].startswith(nobody)  # first
+    assert f'<option value="{ticket.team_id}" selected>' in select("team")
+    assert "Gudang &amp; Kirim" in select("team")
+    User.objects.filter(pk=zaenal.pk).update(is_active=False)
+    assert "Zaenal" not in select("owner")
+    inbox = agent_client.get(reverse("tickets:inbox")).text
+    assert "Gudang &amp; Kirim" in inbox and "Zaenal" not in inbox
+
+
+def test_each_entry_shows_its_own_attachments_in_order_and_its_inline_images(
+    agent_client: Client, agent: User
+) -> None:
+    """Attachments are read for the whole conversation at once and shown under the entry
+    they came with, in their order; the mail's HTML shows its inline image from Layan."""
+    from layan.tickets.services import ticket_message_add
+
+    team = TeamFactory(members=[agent])
+
+    def files(*names: str, inline: str = "") -> list[NewAttachment]:
+        found = [
+            NewAttachment(filename=n, content_type="text/plain", payload=n.encode()) for n in names
+        ]
+        if inline:
+            found.append(
+                NewAttachment(
+                    filename=inline,
+                    content_type="image/png",
+                    payload=b"\x89PNG",
+                    inline=True,
+                    content_id="<logo@toko>",
+                )
+            )
+        return found
+
+    ticket = make_ticket(team=team, attachments=files("b-kedua.txt", "a-pertama.txt"))
+    ticket_message_add(
+        ticket=ticket,
+        contact=ticket.requester,
+        text="Ini fotonya",
+        html='<p>Ini fotonya <img src="cid:logo@toko"></p>',
+        channel="email",
+        attachments=files("c-ketiga.txt", inline="logo.png"),
+    )
+    url = reverse("tickets:detail", args=[ticket.reference])
+    text = agent_client.get(url).text
+    first, second = text.split('class="entry entry-message')[1:3]
+    assert first.index("b-kedua.txt") < first.index("a-pertama.txt")
+    assert "c-ketiga.txt" not in first and "b-kedua.txt" not in second
+    assert "c-ketiga.txt" in second and "logo.png" in second
+    logo = Entry.objects.get(chain=ticket.chain, text="Ini fotonya").attachments.get(
+        filename="logo.png"
+    )
+    inline = reverse("tickets:inline", args=[ticket.reference, logo.pk])
+    assert f'src="{inline}"' in second.replace("&amp;", "&")
+
+    with CaptureQueriesContext(connection) as before:
+        agent_client.get(url)
+    ticket_message_add(
+        ticket=ticket, contact=ticket.requester, text="Lagi", attachments=files("d.txt", "e.txt")
+    )
+    with CaptureQueriesContext(connection) as after:
+        assert "e.txt" in agent_client.get(url).text
+    assert len(after) == len(before)
+
+
+def test_the_ticket_page_lists_its_linked_tickets_oldest_first_at_one_query(
+    agent_client: Client, agent: User
+) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from layan.channels.models import TicketLink
+
+    team = TeamFactory(members=[agent])
+    ticket = make_ticket(team=team)
+    url = reverse("tickets:detail", args=[ticket.reference])
+    with CaptureQueriesContext(connection) as unlinked:
+        assert "Related tickets" not in agent_client.get(url).text
+    now = timezone.now()
+    later = make_ticket(team=team, subject="Tagihan <ganda> bulan ini")
+    earlier = make_ticket(team=team, subject="Kiriman kedua")
+    TicketLink.objects.create(ticket=ticket, other=later, reason="follow_up", created_at=now)
+    TicketLink.objects.create(
+        ticket=ticket, other=earlier, reason="possibly_related", created_at=now - timedelta(1)
+    )
+    with CaptureQueriesContext(connection) as linked:
+        text = agent_client.get(url).text
+    side = text.split('<ul class="plain">', 1)[1].split("</ul>", 1)[0]
+    assert side.index(f"#{earlier.reference}") < side.index(f"#{later.reference}")
+    assert "Tagihan &lt;ganda&gt; bulan ini" in side
+    assert reverse("tickets:detail", args=[later.reference]) in side
+    assert len(linked) == len(unlinked)
+
+
 def test_the_account_manager_on_the_ticket_page_costs_no_query(
     agent_client: Client, agent: User
 ) -> None:
