@@ -111,14 +111,18 @@ def _detail_context(request: HttpRequest, ticket: Ticket, **overrides: object) -
         **ticket_playbook(ticket, user=user, language=language),
         "ticket": ticket,
         "timeline": ticket_timeline(ticket),
-        "reply_form": ReplyForm(initial={"version": ticket.version}),
-        "note_form": NoteForm(),
-        "update_form": _update_form(ticket),
         "can_write": user.can_write,
         "tags": ticket_tag_names(ticket),
         "links": ticket_links(ticket),
+        **overrides,
     }
-    context.update(overrides)
+    # A form the caller brings (filled in, or with its errors) is not made a second time.
+    if "reply_form" not in context:
+        context["reply_form"] = ReplyForm(initial={"version": ticket.version})
+    if "note_form" not in context:
+        context["note_form"] = NoteForm()
+    if "update_form" not in context:
+        context["update_form"] = _update_form(ticket)
     return context
 
 
