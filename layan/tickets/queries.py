@@ -457,10 +457,18 @@ def ticket_tag_names(ticket: Ticket) -> list[str]:
     return [name for (name,) in _tag_names.rows(ticket=ticket.pk)]
 
 
-def ticket_links(ticket: Ticket) -> list[TicketLink]:
-    """Return the links of an authorised ticket, oldest first, with the linked tickets'
-    references and subjects."""
-    return _links.all(ticket=ticket.pk)
+def ticket_links(ticket: Ticket, *, user: User) -> list[TicketLink]:
+    """Return the links of an authorised ticket to tickets `user` may see too, oldest first,
+    with the linked tickets' references and subjects (another team's ticket is not named)."""
+    links = _links.all(ticket=ticket.pk)
+    if not links:
+        return links
+    visible = set(
+        tickets_for(user)
+        .filter(pk__in=[link.other_id for link in links])
+        .values_list("pk", flat=True)
+    )
+    return [link for link in links if link.other_id in visible]
 
 
 # What the API shows of each entry: its own columns, no related rows.

@@ -113,7 +113,7 @@ def _detail_context(request: HttpRequest, ticket: Ticket, **overrides: object) -
         "timeline": ticket_timeline(ticket),
         "can_write": user.can_write,
         "tags": ticket_tag_names(ticket),
-        "links": ticket_links(ticket),
+        "links": ticket_links(ticket, user=user),
         **overrides,
     }
     # A form the caller brings (filled in, or with its errors) is not made a second time.

@@ -265,9 +265,12 @@ def test_each_entry_shows_its_own_attachments_in_order_and_its_inline_images(
     assert len(after) == len(before)
 
 
-def test_the_ticket_page_lists_its_linked_tickets_oldest_first_at_one_query(
-    agent_client: Client, agent: User
+def test_the_ticket_page_lists_the_linked_tickets_its_reader_may_see_oldest_first(
+    client: Client, agent: User
 ) -> None:
+    """Linked tickets are listed oldest first, escaped, with a constant number of queries
+    however many there are; a linked ticket of another team is not named to the agent (its
+    subject is not theirs to read), and is to a manager."""
     from datetime import timedelta
 
     from django.utils import timezone
@@ -277,22 +280,39 @@ def test_the_ticket_page_lists_its_linked_tickets_oldest_first_at_one_query(
     team = TeamFactory(members=[agent])
     ticket = make_ticket(team=team)
     url = reverse("tickets:detail", args=[ticket.reference])
-    with CaptureQueriesContext(connection) as unlinked:
-        assert "Related tickets" not in agent_client.get(url).text
+
+    def related(reader: User) -> str:
+        client.force_login(reader)
+        text = client.get(url).text
+        if '<ul class="plain">' not in text:
+            return ""
+        return text.split('<ul class="plain">', 1)[1].split("</ul>", 1)[0]
+
+    assert related(agent) == ""
     now = timezone.now()
     later = make_ticket(team=team, subject="Tagihan <ganda> bulan ini")
     earlier = make_ticket(team=team, subject="Kiriman kedua")
-    TicketLink.objects.create(ticket=ticket, other=later, reason="follow_up", created_at=now)
-    TicketLink.objects.create(
-        ticket=ticket, other=earlier, reason="possibly_related", created_at=now - timedelta(1)
-    )
-    with CaptureQueriesContext(connection) as linked:
-        text = agent_client.get(url).text
-    side = text.split('<ul class="plain">', 1)[1].split("</ul>", 1)[0]
+    hidden = make_ticket(team=TeamFactory(), subject="Rahasia tim gudang")
+    for other, age in ((later, 0), (earlier, 1), (hidden, 2)):
+        TicketLink.objects.create(
+            ticket=ticket, other=other, reason="follow_up", created_at=now - timedelta(age)
+        )
+    related(agent)
+    with CaptureQueriesContext(connection) as two:
+        side = related(agent)
     assert side.index(f"#{earlier.reference}") < side.index(f"#{later.reference}")
     assert "Tagihan &lt;ganda&gt; bulan ini" in side
     assert reverse("tickets:detail", args=[later.reference]) in side
-    assert len(linked) == len(unlinked)
+    assert "Rahasia" not in client.get(url).text and f"#{hidden.reference}" not in side
+    for _ in range(2):
+        TicketLink.objects.create(
+            ticket=ticket, other=make_ticket(team=team), reason="follow_up", created_at=now
+        )
+    with CaptureQueriesContext(connection) as four:
+        assert related(agent).count("<li>") == 4
+    assert len(four) == len(two)
+    manager_side = related(UserFactory(role=Role.MANAGER))
+    assert manager_side.index(f"#{hidden.reference}") < manager_side.index(f"#{earlier.reference}")
 
 
 def test_the_account_manager_on_the_ticket_page_costs_no_query(
