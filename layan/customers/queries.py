@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
-from layan.core.reads import PreparedRead
+from layan.core.reads import PreparedRead, PreparedValues
 from layan.customers.models import Contact, Customer, Membership
 from layan.team.models import Role, Team, User
 
@@ -50,13 +52,31 @@ def customer_choices(user: User, *, selected: str | int | None = None) -> list[t
     `CHOICES_LIMIT` by name, and the `selected` one wherever it falls in the order (a link to
     "all tickets of this customer" must filter by that customer, not fall back to everyone).
     A selected customer the user may not see is left out."""
-    choices = list(customers_for(user).values_list("pk", "name")[:CHOICES_LIMIT])
+    if not user.is_active:
+        return []
+    choices: list[tuple[int, str]] = [
+        (pk, name)
+        for pk, name in _choices_visible.rows(
+            user.role, user.is_superuser, CHOICES_LIMIT, user=user.pk
+        )
+    ]
     listed = {pk for pk, _name in choices}
     if str(selected).isdigit() and int(str(selected)) not in listed:
         picked = customer_picked(user, selected)
         if picked is not None:
             choices.insert(0, (picked.pk, picked.name))
     return choices
+
+
+def _choices_of(role: str, superuser: bool, limit: int, *, user: int) -> QuerySet[Customer, Any]:
+    """The first `limit` customers by name that a user of `role` (a superuser or not) whose key
+    is `user` sees, as `customers_for` says: their keys and names."""
+    seer = User(pk=user, role=role, is_superuser=superuser, is_active=True)
+    return customers_for(seer).values_list("pk", "name")[:limit]
+
+
+# Every inbox lists these in its filter: built once per kind of user (and limit).
+_choices_visible = PreparedValues(_choices_of, user=int)
 
 
 def customer_picked(user: User, value: str | int | None) -> Customer | None:

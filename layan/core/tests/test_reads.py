@@ -140,6 +140,33 @@ def test_membership_is_found_exactly_when_its_customer_is_visible(role: Role) ->
     assert membership_for(user, owned.customer_id, owned.requester_id) is None
 
 
+@pytest.mark.parametrize("role", ROLES)
+def test_the_customer_choices_are_the_customers_each_role_sees_by_name(
+    role: Role, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """For every role, the choices built once are `customers_for`'s first customers by name,
+    with their names, at whatever limit; an inactive user has none."""
+    from layan.customers import queries
+
+    user = UserFactory(role=role)
+    team = TeamFactory(members=[user])
+    CustomerFactory(name="Zebra Cetak", account_manager=user)
+    CustomerFactory(name="Anggrek Sablon", account_manager=user)
+    make_ticket(team=team, customer=CustomerFactory(name="Aneka <Jaya>"))
+    make_ticket(owner=user, customer=CustomerFactory(name="Mitra Abadi"))
+    make_ticket(customer=CustomerFactory(name="Bukan Urusan"))
+
+    def expected(limit: int) -> list[tuple[int, str]]:
+        return list(customers_for(user).values_list("pk", "name")[:limit])
+
+    assert queries.customer_choices(user) == expected(queries.CHOICES_LIMIT)
+    assert len(expected(queries.CHOICES_LIMIT)) >= 2
+    monkeypatch.setattr(queries, "CHOICES_LIMIT", 1)
+    assert queries.customer_choices(user) == expected(1)
+    user.is_active = False
+    assert queries.customer_choices(user) == []
+
+
 def test_first_takes_the_first_row_of_the_order_and_all_takes_every_row() -> None:
     newest_first = PreparedRead(
         lambda user: ApiToken.objects.filter(user_id=user).order_by("-created_at", "-pk"),
