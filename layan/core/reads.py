@@ -35,6 +35,9 @@ from django.db.transaction import TransactionManagementError
 # lookup would never be asked for.
 _FIRST_NUMBER = 2_147_483_000
 _KINDS = (int, str)
+# Statements a read keeps per connection, the oldest dropped first: a read whose shape follows
+# its callers' choices (the inbox's filters) must not grow without end in a long-lived worker.
+STATEMENTS_KEPT = 64
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,7 @@ class _Statement:
     start: int
     end: int
     populators: tuple[Any, ...]  # Django's RelatedPopulator per select_related object
+    annotations: tuple[tuple[str, int], ...]  # (name, position in the row) of each annotation
     fetch_mode: Any
     locks: bool  # SELECT ... FOR UPDATE: only inside a transaction
     converters: tuple[tuple[int, tuple[Callable[..., Any], ...], Any], ...]
@@ -85,7 +89,10 @@ class _Prepared[Q: QuerySet[Any, Any]]:
         built = self._statements.setdefault(connection, {})
         statement = built.get((limit, variant))
         if statement is None:
-            statement = built[(limit, variant)] = self._compile(connection, limit, variant)
+            statement = self._compile(connection, limit, variant)
+            while len(built) >= STATEMENTS_KEPT:
+                del built[next(iter(built))]
+            built[(limit, variant)] = statement
         if statement.locks and connection.get_autocommit():
             raise TransactionManagementError(
                 "select_for_update cannot be used outside of a transaction."
@@ -161,6 +168,7 @@ class _Prepared[Q: QuerySet[Any, Any]]:
                 if klass_info
                 else ()
             ),
+            annotations=tuple(compiler.annotation_col_map.items()) if klass_info else (),
             fetch_mode=fetch_mode,
             locks=bool(queryset.query.select_for_update)
             and connection.features.has_select_for_update,
@@ -222,6 +230,8 @@ class PreparedRead[M: Model](_Prepared[QuerySet[M]]):
         )
         for populator in statement.populators:
             populator.populate(values, instance)
+        for name, position in statement.annotations:  # as the ORM sets them
+            setattr(instance, name, values[position])
         return cast(M, instance)
 
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 from django.db.models import Model
 from django.db.transaction import TransactionManagementError
 
@@ -103,6 +103,24 @@ def test_each_variant_is_built_for_itself() -> None:
     found = by_key.one("pk", key=first.pk)
     assert found is not None and found.name == "Rina"
     assert by_key.one("pk__gt", key=first.pk) == second
+
+
+def test_a_read_keeps_a_bounded_number_of_statements_per_connection() -> None:
+    """A read whose shape follows its callers (a limit, a variant per filter) keeps the
+    newest `STATEMENTS_KEPT` statements on a connection; one dropped is built again."""
+    from layan.core import reads
+
+    contacts = [Contact.objects.create(name=f"Kontak {n:02d}") for n in range(3)]
+    by_name = PreparedRead(
+        lambda size, name: Contact.objects.filter(name__gte=name).order_by("name")[:size],
+        name=str,
+    )
+    for size in range(1, reads.STATEMENTS_KEPT + 10):
+        assert by_name.all(size, name="Kontak 00") == contacts[:size]
+    kept = by_name._statements[connections["default"]]
+    assert len(kept) == reads.STATEMENTS_KEPT
+    assert (None, (1,)) not in kept  # the oldest went first
+    assert by_name.all(1, name="Kontak 01") == contacts[1:2]
 
 
 ROLES = [Role.ADMIN, Role.MANAGER, Role.ACCOUNT_MANAGER, Role.AGENT, Role.VIEWER]
