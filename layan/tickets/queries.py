@@ -336,18 +336,53 @@ def inbox_for(
     read costs a query per ticket.
     """
     scope, teams = _scope_and_teams(user)
-    if scope == "none":
+    if scope == "none" or not _keys_fit(filters):
         return InboxPage(tickets=[], next_cursor="")
     branches = _scope_branches(teams, user=user.pk) if scope == "teams" else None
+    sort = filters.sort if filters.sort in INBOX_SORTS else "activity"
+    order = INBOX_SORTS[sort]
+    position = _cursor_position(cursor, sort) if cursor else None
+    if scope in {"all", "portfolio"} and position is None and not filters.q:
+        rows: list[Ticket] = _inbox_first_page(
+            scope, user=user.pk, teams=teams, filters=filters, columns=columns, limit=page_size + 1
+        )
+        next_cursor = inbox_cursor(rows[page_size - 1], sort) if len(rows) > page_size else ""
+        return InboxPage(tickets=rows[:page_size], next_cursor=next_cursor)
+    tickets = _inbox_tickets(
+        scope if branches is None else "branches",
+        user=user.pk,
+        teams=teams,
+        filters=filters,
+        columns=columns,
+    )
+    if position is not None:
+        tickets = tickets.filter(_after(position, order))
+    if branches is not None:
+        # The page is among the first page_size + 1 tickets of each branch.
+        chosen: set[int] = set()
+        for branch in branches:
+            chosen.update(tickets.filter(branch).values_list("pk", flat=True)[: page_size + 1])
+        tickets = tickets.filter(pk__in=chosen)
+    rows = list(tickets[: page_size + 1])
+    next_cursor = inbox_cursor(rows[page_size - 1], sort) if len(rows) > page_size else ""
+    return InboxPage(tickets=rows[:page_size], next_cursor=next_cursor)
+
+
+def _inbox_tickets(
+    scope: str, *, user: int, teams: Any, filters: InboxFilters, columns: Sequence[str]
+) -> QuerySet[Ticket]:
+    """The inbox's tickets in `filters.sort` order (key as `inbox_key`, then id), from any
+    position: what the user `user` sees under `scope` ("branches": left to the caller's
+    branches), narrowed by `filters`, with `columns` (or all but `_LIST_UNUSED`)."""
     tickets = Ticket.objects.all()
-    if branches is None:  # the scope as a condition of the one query
-        tickets = _scoped(tickets, scope, user=user.pk, teams=teams)
+    if scope != "branches":  # the scope as a condition of the one query
+        tickets = _scoped(tickets, scope, user=user, teams=teams)
     tickets = tickets.select_related("customer", "requester", "owner", "team", "sla")
     tickets = tickets.only(*columns) if columns else tickets.defer(*_LIST_UNUSED)
     if filters.status in STATUS_GROUPS:
         tickets = tickets.filter(_status_in_literally(STATUS_GROUPS[filters.status]))
     if filters.owner == "me":
-        tickets = tickets.filter(owner=user)
+        tickets = tickets.filter(owner_id=user)
     elif filters.owner == "none":
         tickets = tickets.filter(owner__isnull=True)
     elif filters.owner.isdigit():
@@ -366,23 +401,90 @@ def inbox_for(
         tickets = tickets.filter(abusive=True)
     if filters.q:
         tickets = tickets.filter(ticket_match(filters.q))
-    sort = filters.sort if filters.sort in INBOX_SORTS else "activity"
-    order = INBOX_SORTS[sort]
+    order = INBOX_SORTS[filters.sort if filters.sort in INBOX_SORTS else "activity"]
     tickets = tickets.annotate(inbox_key=F(order.key))
-    position = _cursor_position(cursor, sort) if cursor else None
-    if position is not None:
-        tickets = tickets.filter(_after(position, order))
     key = F("inbox_key").desc() if order.descending else F("inbox_key").asc(nulls_last=True)
-    tickets = tickets.order_by(key, "-pk" if order.descending else "pk")
-    if branches is not None:
-        # The page is among the first page_size + 1 tickets of each branch.
-        chosen: set[int] = set()
-        for branch in branches:
-            chosen.update(tickets.filter(branch).values_list("pk", flat=True)[: page_size + 1])
-        tickets = tickets.filter(pk__in=chosen)
-    rows: list[Ticket] = list(tickets[: page_size + 1])
-    next_cursor = inbox_cursor(rows[page_size - 1], sort) if len(rows) > page_size else ""
-    return InboxPage(tickets=rows[:page_size], next_cursor=next_cursor)
+    return tickets.order_by(key, "-pk" if order.descending else "pk")
+
+
+def _inbox_page_of(
+    scope: str,
+    shape: tuple[str, str, bool, bool, bool, bool, str, str],
+    columns: tuple[str, ...],
+    limit: int,
+    *,
+    user: int,
+    owner: int,
+    team: int,
+    priority: str,
+    category: str,
+    customer: int,
+) -> QuerySet[Ticket]:
+    """`_inbox_tickets`' first `limit` rows for filters of this `shape` (which filters are set,
+    and the choices that change the statement), the set ones taking the values given."""
+    status, owner_kind, has_team, has_priority, has_category, has_customer, mood, sort = shape
+    filters = InboxFilters(
+        status=status,
+        owner=str(owner) if owner_kind == "id" else owner_kind,
+        team=team if has_team else None,
+        priority=priority if has_priority else "",
+        category=category if has_category else "",
+        customer=customer if has_customer else None,
+        mood=mood,
+        sort=sort,
+    )
+    return _inbox_tickets(scope, user=user, teams=[], filters=filters, columns=columns)[:limit]
+
+
+# The first page of an inbox that needs no keyword and no per-team branches (everyone's, or an
+# account manager's portfolio: the inbox most pages show), built once per shape of filters:
+# building it cost about a fifth of the inbox's query.
+_inbox_page = PreparedRead(
+    _inbox_page_of, user=int, owner=int, team=int, priority=str, category=str, customer=int
+)
+
+
+def _keys_fit(filters: InboxFilters) -> bool:
+    """Whether the owner, team and customer the filters name fit the key columns: a larger
+    number (`?owner=` in the API takes any digits) names no ticket, and the driver would refuse
+    it rather than find none."""
+    keys = [filters.team, filters.customer, int(filters.owner) if filters.owner.isdigit() else 0]
+    return all(key is None or -_REFERENCE_MAX - 1 <= key <= _REFERENCE_MAX for key in keys)
+
+
+def _inbox_first_page(
+    scope: str,
+    *,
+    user: int,
+    teams: list[int],
+    filters: InboxFilters,
+    columns: Sequence[str],
+    limit: int,
+) -> list[Ticket]:
+    owner = filters.owner
+    owner_kind = owner if owner in {"", "me", "none"} else "id" if owner.isdigit() else ""
+    shape = (
+        filters.status if filters.status in STATUS_GROUPS else "",
+        owner_kind,
+        filters.team is not None,
+        bool(filters.priority),
+        bool(filters.category),
+        filters.customer is not None,
+        filters.mood if filters.mood in {"angry", "abusive"} else "",
+        filters.sort if filters.sort in INBOX_SORTS else "activity",
+    )
+    return _inbox_page.all(
+        scope,
+        shape,
+        tuple(columns),
+        limit,
+        user=user,
+        owner=int(owner) if owner_kind == "id" else 0,
+        team=filters.team or 0,
+        priority=filters.priority,
+        category=filters.category,
+        customer=filters.customer or 0,
+    )
 
 
 @dataclass(frozen=True)

@@ -105,6 +105,13 @@ def test_the_list_searches_filters_by_mood_and_sorts_by_anger(
     assert client.get("/api/v1/tickets", {"sort": "loudest"}, headers=headers).status_code == 422
 
 
+def test_the_list_by_an_owner_number_no_key_can_hold_is_empty(client: Client, agent: User) -> None:
+    """`?owner=` takes any digits; a number beyond the key column names nobody."""
+    response = client.get("/api/v1/tickets", {"owner": "9" * 25}, headers=bearer(agent))
+    assert response.status_code == 200
+    assert response.json() == {"items": [], "next": ""}
+
+
 def test_a_ticket_with_its_timeline(client: Client, agent: User, ticket: Ticket) -> None:
     body = client.get(f"/api/v1/tickets/{ticket.reference}", headers=bearer(agent)).json()
     assert body["subject"] == "Kemasan penyok" and body["version"] == 1

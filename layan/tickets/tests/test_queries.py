@@ -318,3 +318,103 @@ def test_an_agents_inbox_read_branch_by_branch_is_every_visible_ticket_in_order(
             ]
         got = _pages(user, InboxFilters(status=group, sort=sort), page_size=4)
         assert got == want, (user, group, sort)
+
+
+@pytest.mark.parametrize("role", [Role.MANAGER, Role.ACCOUNT_MANAGER])
+def test_an_inbox_first_page_built_once_is_the_query_built_each_time(role: Role) -> None:
+    """The first page of an inbox without a keyword is a statement built once per shape of
+    filters (`_inbox_page`): for every filter, order and column set, with values that change
+    between calls, it gives the tickets, their order, their sort key and the columns the
+    queryset built each time gives; and paging on from it covers every ticket once."""
+    from layan.tickets.models import Category, Priority
+    from layan.tickets.queries import INBOX_ROW_COLUMNS, _inbox_tickets
+
+    rng = random.Random(11)
+    user = UserFactory(role=role)
+    owners = [user, UserFactory(role=Role.AGENT), None]
+    teams = [TeamFactory(), TeamFactory(), None]
+    customers = [CustomerFactory(account_manager=user), CustomerFactory(), CustomerFactory()]
+    base = make_ticket(customer=customers[0]).updated_at
+    for number in range(30):
+        ticket = make_ticket(
+            customer=rng.choice(customers), team=rng.choice(teams), owner=rng.choice(owners)
+        )
+        Ticket.objects.filter(pk=ticket.pk).update(
+            status=rng.choice(list(Status.values)),
+            priority=rng.choice(list(Priority.values)),
+            category=rng.choice(list(Category.values)),
+            updated_at=base - timedelta(minutes=rng.randint(0, 5)),
+            anger=rng.choice([0.0, 0.5, 0.9]),
+            abusive=number % 7 == 0,
+        )
+        due = None if number % 3 == 0 else base + timedelta(hours=rng.randint(1, 4))
+        TicketSla.objects.filter(ticket_id=ticket.pk).update(next_due_at=due)
+    other = owners[1]
+    assert other is not None and teams[0] is not None and teams[1] is not None
+    choices: list[dict[str, object]] = [
+        {},
+        {"status": ""},
+        {"status": "done"},
+        {"status": "open", "owner": "me"},
+        {"owner": "none"},
+        {"owner": str(other.pk)},
+        {"owner": str(user.pk), "status": ""},
+        {"team": teams[0].pk},
+        {"team": teams[1].pk, "status": ""},
+        {"priority": "high", "status": ""},
+        {"priority": "low", "status": ""},
+        {"category": "complaint", "status": ""},
+        {"customer": customers[1].pk, "status": ""},
+        {"customer": customers[2].pk},
+        {"mood": "angry", "status": ""},
+        {"mood": "abusive", "status": ""},
+    ]
+    checked = 0
+    for chosen, sort, columns in itertools.product(
+        choices, list(INBOX_SORTS), [(), INBOX_ROW_COLUMNS]
+    ):
+        filters = InboxFilters(**chosen, sort=sort)  # type: ignore[arg-type]
+        page = inbox_for(user, filters, page_size=4, columns=columns)
+        expected = list(
+            _inbox_tickets(
+                "all" if role == Role.MANAGER else "portfolio",
+                user=user.pk,
+                teams=[],
+                filters=filters,
+                columns=columns,
+            )[:5]
+        )
+        got = [(t.pk, t.inbox_key) for t in page.tickets]  # type: ignore[attr-defined]
+        assert got == [(t.pk, t.inbox_key) for t in expected[:4]], (chosen, sort)  # type: ignore[attr-defined]
+        assert bool(page.next_cursor) == (len(expected) > 4)
+        for shown, wanted in zip(page.tickets, expected, strict=False):
+            for name in columns or ("subject", "status"):
+                path = name.split("__")
+                assert _read(shown, path) == _read(wanted, path), (name, chosen)
+        checked += bool(page.tickets)
+        if not columns:
+            assert sorted(_pages(user, filters, page_size=3)) == sorted(
+                t.pk
+                for t in _inbox_tickets(
+                    "all" if role == Role.MANAGER else "portfolio",
+                    user=user.pk,
+                    teams=[],
+                    filters=filters,
+                    columns=(),
+                )
+            )
+    assert checked > len(choices)  # most shapes found tickets
+    for beyond in ({"team": 2**63}, {"customer": -(2**63) - 1}, {"owner": "9" * 25}):
+        assert inbox_for(user, InboxFilters(status="", **beyond)).tickets == []  # type: ignore[arg-type]
+
+
+def _read(instance: object, path: list[str]) -> object:
+    """The value at `path` (a ticket without an SLA row reads None there)."""
+    from django.core.exceptions import ObjectDoesNotExist
+
+    for name in path:
+        try:
+            instance = getattr(instance, name) if instance is not None else None
+        except ObjectDoesNotExist:
+            return None
+    return instance
