@@ -6,7 +6,7 @@ import base64
 import binascii
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -104,9 +104,9 @@ def _scope_branches(teams: list[int], *, user: int) -> list[Q] | None:
     return [*(Q(team_id=team) for team in teams), Q(owner_id=user)]
 
 
-# The reference is a PositiveBigIntegerField: a number beyond it names no ticket (and would
+# Keys and the reference are 64-bit columns: a number beyond them names no ticket (and would
 # overflow the driver's integer).
-_REFERENCE_MAX = 2**63 - 1
+_KEY_MAX = 2**63 - 1
 
 
 def _ticket_visible(scope: str, *, reference: int, user: int) -> QuerySet[Ticket]:
@@ -151,7 +151,7 @@ def _reference_number(reference: int | str) -> int:
         number = int(str(reference).lstrip("#"))
     except (TypeError, ValueError) as error:
         raise Http404("No such ticket") from error
-    if not 0 <= number <= _REFERENCE_MAX:
+    if not 0 <= number <= _KEY_MAX:
         raise Http404("No such ticket")
     return number
 
@@ -344,7 +344,7 @@ def inbox_for(
     position = _cursor_position(cursor, sort) if cursor else None
     if scope in {"all", "portfolio"} and position is None and not filters.q:
         rows: list[Ticket] = _inbox_first_page(
-            scope, user=user.pk, teams=teams, filters=filters, columns=columns, limit=page_size + 1
+            scope, user=user.pk, filters=filters, columns=columns, limit=page_size + 1
         )
         next_cursor = inbox_cursor(rows[page_size - 1], sort) if len(rows) > page_size else ""
         return InboxPage(tickets=rows[:page_size], next_cursor=next_cursor)
@@ -407,9 +407,26 @@ def _inbox_tickets(
     return tickets.order_by(key, "-pk" if order.descending else "pk")
 
 
+def _inbox_shape(filters: InboxFilters) -> InboxFilters:
+    """What decides the statement of `filters`: the status group, mood and order as chosen
+    (unknown ones as `_inbox_tickets` reads them), and for the owner's key, team, priority,
+    category and customer only whether each is set (their values are the statement's)."""
+    owner = filters.owner
+    return InboxFilters(
+        status=filters.status if filters.status in STATUS_GROUPS else "",
+        owner="id" if owner.isdigit() else owner if owner in {"me", "none"} else "",
+        team=None if filters.team is None else 0,
+        priority="set" if filters.priority else "",
+        category="set" if filters.category else "",
+        customer=None if filters.customer is None else 0,
+        mood=filters.mood if filters.mood in {"angry", "abusive"} else "",
+        sort=filters.sort if filters.sort in INBOX_SORTS else "activity",
+    )
+
+
 def _inbox_page_of(
     scope: str,
-    shape: tuple[str, str, bool, bool, bool, bool, str, str],
+    shape: InboxFilters,
     columns: tuple[str, ...],
     limit: int,
     *,
@@ -420,18 +437,15 @@ def _inbox_page_of(
     category: str,
     customer: int,
 ) -> QuerySet[Ticket]:
-    """`_inbox_tickets`' first `limit` rows for filters of this `shape` (which filters are set,
-    and the choices that change the statement), the set ones taking the values given."""
-    status, owner_kind, has_team, has_priority, has_category, has_customer, mood, sort = shape
-    filters = InboxFilters(
-        status=status,
-        owner=str(owner) if owner_kind == "id" else owner_kind,
-        team=team if has_team else None,
-        priority=priority if has_priority else "",
-        category=category if has_category else "",
-        customer=customer if has_customer else None,
-        mood=mood,
-        sort=sort,
+    """`_inbox_tickets`' first `limit` rows for filters of this `shape` (`_inbox_shape`), the
+    set ones taking the values given."""
+    filters = replace(
+        shape,
+        owner=str(owner) if shape.owner == "id" else shape.owner,
+        team=None if shape.team is None else team,
+        priority=priority if shape.priority else "",
+        category=category if shape.category else "",
+        customer=None if shape.customer is None else customer,
     )
     return _inbox_tickets(scope, user=user, teams=[], filters=filters, columns=columns)[:limit]
 
@@ -449,37 +463,20 @@ def _keys_fit(filters: InboxFilters) -> bool:
     number (`?owner=` in the API takes any digits) names no ticket, and the driver would refuse
     it rather than find none."""
     keys = [filters.team, filters.customer, int(filters.owner) if filters.owner.isdigit() else 0]
-    return all(key is None or -_REFERENCE_MAX - 1 <= key <= _REFERENCE_MAX for key in keys)
+    return all(key is None or -_KEY_MAX - 1 <= key <= _KEY_MAX for key in keys)
 
 
 def _inbox_first_page(
-    scope: str,
-    *,
-    user: int,
-    teams: list[int],
-    filters: InboxFilters,
-    columns: Sequence[str],
-    limit: int,
+    scope: str, *, user: int, filters: InboxFilters, columns: Sequence[str], limit: int
 ) -> list[Ticket]:
-    owner = filters.owner
-    owner_kind = owner if owner in {"", "me", "none"} else "id" if owner.isdigit() else ""
-    shape = (
-        filters.status if filters.status in STATUS_GROUPS else "",
-        owner_kind,
-        filters.team is not None,
-        bool(filters.priority),
-        bool(filters.category),
-        filters.customer is not None,
-        filters.mood if filters.mood in {"angry", "abusive"} else "",
-        filters.sort if filters.sort in INBOX_SORTS else "activity",
-    )
+    shape = _inbox_shape(filters)
     return _inbox_page.all(
         scope,
         shape,
         tuple(columns),
         limit,
         user=user,
-        owner=int(owner) if owner_kind == "id" else 0,
+        owner=int(filters.owner) if shape.owner == "id" else 0,
         team=filters.team or 0,
         priority=filters.priority,
         category=filters.category,
