@@ -76,6 +76,26 @@ _PRICE_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
 
 # Any of them: most messages compare no price, and one search then answers for all twelve.
 _PRICE_ANY = re.compile("|".join(f"(?:{pattern.pattern})" for pattern, _label in _PRICE_PATTERNS))
+# Every phrase above holds one of these words: a message with none of them (most do not) needs
+# neither normalising nor the search. Word characters pass `normalise` unchanged, so finding
+# none in the folded text means none in the normalised one. (test_scope holds the list to the
+# phrases.)
+_PRICE_WORDS = (
+    "lain",  # di tempat lain, vendor lain
+    "sebelah",  # harga sebelah, toko sebelah
+    "kompetitor",
+    "pesaing",
+    "mahal",
+    "murah",
+    "cheaper",
+    "competitor",
+    "better",
+    "vendor",
+    "supplier",
+    "printer",
+    "agency",
+    "price",
+)
 
 _NOT_WORD = re.compile(r"[^\w]+")
 
@@ -93,7 +113,14 @@ def normalise(text: str) -> str:
 
     Hyphens go too, so "revisi ke-3" and "revisi ke 3" read the same.
     """
-    folded = unicodedata.normalize("NFKC", text).casefold()
+    return _spaced(_folded(text))
+
+
+def _folded(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).casefold()
+
+
+def _spaced(folded: str) -> str:
     return " " + _NOT_WORD.sub(" ", folded).strip() + " "
 
 
@@ -118,7 +145,10 @@ def scope_hint(text: str) -> ScopeHint | None:
 
 def price_comparisons(text: str) -> tuple[str, ...]:
     """Return the phrases in `text` that compare our price with someone else's."""
-    clean = normalise(text)
+    folded = _folded(text)
+    if not any(word in folded for word in _PRICE_WORDS):
+        return ()
+    clean = _spaced(folded)
     if not _PRICE_ANY.search(clean):
         return ()
     return tuple(label for pattern, label in _PRICE_PATTERNS if pattern.search(clean))

@@ -104,3 +104,33 @@ def test_one_search_finds_a_price_comparison_exactly_when_a_phrase_does() -> Non
         assert bool(_PRICE_ANY.search(clean)) is every, text
         found += every
     assert found >= sum(1 for _text, expected in PRICE_EXAMPLES if expected)
+
+
+def test_the_word_screen_drops_no_price_comparison() -> None:
+    """Every phrase holds one of the words screened for, and on every written customer message,
+    every example above and their upper-case, full-width and hyphenated forms the screened
+    search answers as the twelve phrases do on the normalised text."""
+    from layan.agreements.scope import _PRICE_PATTERNS, _PRICE_WORDS, normalise
+    from layan.insight.corpus import read_examples
+
+    for pattern, label in _PRICE_PATTERNS:
+        assert any(word in pattern.pattern for word in _PRICE_WORDS), label
+    written = Path(__file__).resolve().parents[2] / "insight" / "data" / "written"
+    texts = [
+        example.text
+        for name in ("messages_eval.tsv", "messages_train.tsv")
+        for example in read_examples(written / name, "sentiment")
+    ]
+    examples = [text for text, _expected in PRICE_EXAMPLES]
+    wide = str.maketrans({chr(code): chr(code + 0xFEE0) for code in range(0x21, 0x7F)})
+    texts += examples
+    texts += [text.upper() for text in examples]
+    texts += [text.translate(wide) for text in examples]  # NFKC folds these back
+    texts += [text.replace(" ", "-") for text in examples]
+    found = 0
+    for text in texts:
+        clean = normalise(text)
+        expected = tuple(label for pattern, label in _PRICE_PATTERNS if pattern.search(clean))
+        assert price_comparisons(text) == expected, text
+        found += bool(expected)
+    assert found >= 4 * sum(1 for _text, expected in PRICE_EXAMPLES if expected)
