@@ -692,45 +692,38 @@ def _message_signals(customer: Customer) -> list[Signal]:
     """Read the customer's newest inbound messages (tickets and orders) for price comparisons
     and abuse."""
     # The chains to read: the customer's orders, and the tickets with their latest customer
-    # message newest, twice as many as the messages wanted. The newest messages lie in those
-    # tickets (each of the others has a last message older than theirs); a ticket whose newest
-    # messages have no text could push one out, which a margin of twice covers in practice.
-    # One literal list of chains is read through the entries' chain index; a condition on
-    # the customer's tickets as a subquery made PostgreSQL scan every entry (0.9 s at a million
-    # tickets for a customer with 20,000 of them).
+    # message newest (`ticket_customer_message`), twice as many as the messages wanted. The
+    # newest messages lie in those tickets (each of the others has a last message older than
+    # theirs); a ticket whose newest messages have no text could push one out, which a margin
+    # of twice covers in practice. One literal list of chains is read through the entries'
+    # chain index; a condition on the customer's tickets as a subquery made PostgreSQL scan
+    # every entry (0.9 s at a million tickets for a customer with 20,000 of them). Where each
+    # chain belongs is read with it, so the messages need no join to their tickets or orders.
     tickets = (
         _ticket_model()
         .objects.filter(customer=customer, last_customer_message_at__isnull=False)
         .order_by("-last_customer_message_at")
-        .values_list("chain_id", flat=True)[: 2 * SIGNAL_MESSAGES]
+        .values_list("chain_id", "reference")[: 2 * SIGNAL_MESSAGES]
     )
-    chains = [*tickets, *Order.objects.filter(customer=customer).values_list("chain_id", flat=True)]
+    ticket_url, order_url = url_by_number("tickets:detail"), url_by_number("agreements:order")
+    places = {chain: (f"#{reference}", ticket_url(reference)) for chain, reference in tickets}
+    for chain, number in Order.objects.filter(customer=customer).values_list("chain_id", "number"):
+        places[chain] = (f"ORD-{number}", order_url(number))
     # A ticket's customer messages were analysed when they arrived (their tone): the abuse
     # found then is read, not analysed again on every view of the page (120 ms for 300
     # messages on a 2-core machine). Messages without a tone (an order's) are analysed here.
     rows = (
-        Entry.objects.filter(direction=Direction.IN, chain_id__in=chains)
+        Entry.objects.filter(direction=Direction.IN, chain_id__in=list(places))
         .exclude(text="")
         .order_by("-occurred_at", "-pk")
         .values_list(
-            "seq",
-            "text",
-            "occurred_at",
-            "chain__ticket__reference",
-            "chain__order__number",
-            "tone__abusive",
-            "tone__abuse_terms",
+            "chain_id", "seq", "text", "occurred_at", "tone__abusive", "tone__abuse_terms"
         )[:SIGNAL_MESSAGES]
     )
     found: list[Signal] = []
-    ticket_url, order_url = url_by_number("tickets:detail"), url_by_number("agreements:order")
-    for seq, text, occurred_at, ticket, order, abusive, terms in rows:
-        if ticket is not None:
-            url = ticket_url(ticket) + f"#e{seq}"
-            where = f"#{ticket}"
-        else:
-            url = order_url(order) + f"#e{seq}"
-            where = f"ORD-{order}"
+    for chain, seq, text, occurred_at, abusive, terms in rows:
+        where, address = places[chain]
+        url = f"{address}#e{seq}"
         phrases = price_comparisons(text)
         if phrases:
             found.append(Signal("price_comparisons", where, url, occurred_at, ", ".join(phrases)))

@@ -132,6 +132,13 @@ class Ticket(models.Model):
             models.Index(fields=["team", "-updated_at"], name="ticket_team_updated"),
             # customer 360: WHERE customer_id = ? ORDER BY updated_at DESC
             models.Index(fields=["customer", "-updated_at"], name="ticket_customer_updated"),
+            # the customer's verdict suggestion: WHERE customer_id = ? AND
+            # last_customer_message_at IS NOT NULL ORDER BY last_customer_message_at DESC
+            # LIMIT 600 (the tickets with the newest customer messages); without it, every
+            # ticket of the customer was read and sorted (3.2 ms for 2,080 at 100,000 tickets)
+            models.Index(
+                fields=["customer", "-last_customer_message_at"], name="ticket_customer_message"
+            ),
             # contact page: WHERE requester_id = ? ORDER BY updated_at DESC
             models.Index(fields=["requester", "-updated_at"], name="ticket_requester_updated"),
             # the inbox's default view, its two orders: WHERE status IN (the active ones)
