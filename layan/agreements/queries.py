@@ -659,13 +659,13 @@ def verdict_suggestion(customer: Customer, *, today: date) -> Suggestion:
             )
         )
     signals.extend(_message_signals(customer))
-    for invoice in Invoice.objects.filter(customer=customer):
+    for invoice in Invoice.objects.filter(customer=customer).select_related("order"):
         if invoice.is_late(today):
             signals.append(
                 Signal(
                     "late_payments",
                     invoice.number,
-                    _order_url(invoice.order.number) if invoice.order_id else "",  # type: ignore[union-attr]
+                    _order_url(invoice.order.number) if invoice.order else "",
                     invoice.due_on,
                     invoice.paid_on.isoformat() if invoice.paid_on else "",
                 )

@@ -220,3 +220,37 @@ def test_abuse_comes_from_the_tone_stored_with_a_ticket_message_and_is_analysed_
     assert all("bodoh" in signal.detail for signal in abusive)
     assert on_ticket.text not in analysed  # read from its tone
     assert any("harga apa ini" in text for text in analysed)  # the agreement answer
+
+
+@pytest.mark.django_db
+def test_the_suggestion_costs_as_many_queries_for_three_late_invoices_as_for_one() -> None:
+    """Each late invoice links to its order, read with the invoice, not one query each."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    account = make_account()
+    order, _agreement = make_confirmed(account)
+    today = timezone.localdate(clock.now())
+
+    def late(number: str) -> None:
+        services.invoice_create(
+            actor=account.manager,
+            customer=account.customer,
+            order=order,
+            number=number,
+            amount=1_000_000,
+            issued_on=today - timedelta(days=30),
+            due_on=today - timedelta(days=10),
+        )
+
+    late("INV-1")
+    with CaptureQueriesContext(connection) as one:
+        verdict_suggestion(account.customer, today=today)
+    late("INV-2")
+    late("INV-3")
+    with CaptureQueriesContext(connection) as three:
+        suggestion = verdict_suggestion(account.customer, today=today)
+    assert len(three) == len(one)
+    urls = {signal.url for signal in suggestion.of("late_payments")}
+    assert urls == {reverse("agreements:order", args=[order.number])}
+    assert len(suggestion.of("late_payments")) == 3
