@@ -62,8 +62,17 @@ def tickets_for(user: User) -> QuerySet[Ticket]:
 def _scope_and_teams(user: User) -> tuple[str, list[int]]:
     """`user`'s rule (`_scope`) and, under "teams", their teams' ids (one query)."""
     scope = _scope(user)
-    teams = list(user.teams.values_list("pk", flat=True)) if scope == "teams" else []
+    teams = [team for (team,) in _teams_of.rows(user=user.pk)] if scope == "teams" else []
     return scope, teams
+
+
+# An agent's teams, asked by every page that lists or opens their tickets.
+_teams_of = PreparedValues(
+    lambda *, user: (
+        Team.members.through.objects.filter(user_id=user).order_by("team_id").values_list("team_id")
+    ),
+    user=int,
+)
 
 
 def _scope(user: User) -> str:
@@ -360,8 +369,13 @@ def inbox_for(
     if branches is not None:
         # The page is among the first page_size + 1 tickets of each branch.
         chosen: set[int] = set()
-        for branch in branches:
-            chosen.update(tickets.filter(branch).values_list("pk", flat=True)[: page_size + 1])
+        if position is None and not filters.q:
+            chosen.update(
+                _inbox_branches_first(teams, user=user.pk, filters=filters, limit=page_size + 1)
+            )
+        else:
+            for branch in branches:
+                chosen.update(tickets.filter(branch).values_list("pk", flat=True)[: page_size + 1])
         tickets = tickets.filter(pk__in=chosen)
     rows = list(tickets[: page_size + 1])
     next_cursor = inbox_cursor(rows[page_size - 1], sort) if len(rows) > page_size else ""
@@ -428,7 +442,7 @@ def _inbox_page_of(
     scope: str,
     shape: InboxFilters,
     columns: tuple[str, ...],
-    limit: int,
+    limit: int | None,
     *,
     user: int,
     owner: int,
@@ -437,8 +451,8 @@ def _inbox_page_of(
     category: str,
     customer: int,
 ) -> QuerySet[Ticket]:
-    """`_inbox_tickets`' first `limit` rows for filters of this `shape` (`_inbox_shape`), the
-    set ones taking the values given."""
+    """`_inbox_tickets`' first `limit` rows (all of them with None) for filters of this
+    `shape` (`_inbox_shape`), the set ones taking the values given."""
     filters = replace(
         shape,
         owner=str(owner) if shape.owner == "id" else shape.owner,
@@ -447,7 +461,54 @@ def _inbox_page_of(
         category=category if shape.category else "",
         customer=None if shape.customer is None else customer,
     )
-    return _inbox_tickets(scope, user=user, teams=[], filters=filters, columns=columns)[:limit]
+    tickets = _inbox_tickets(scope, user=user, teams=[], filters=filters, columns=columns)
+    return tickets if limit is None else tickets[:limit]
+
+
+def _inbox_branch_of(
+    branch: str,
+    shape: InboxFilters,
+    limit: int,
+    *,
+    user: int,
+    owner: int,
+    team: int,
+    priority: str,
+    category: str,
+    customer: int,
+    key: int,
+) -> QuerySet[Ticket, tuple[Any, ...]]:
+    """The ids of the first `limit` tickets of one branch of an agent's inbox
+    (`_scope_branches`): the team `key`'s ("team") or the user's own ("owner"), for filters of
+    this `shape` with the values given."""
+    tickets = _inbox_page_of(
+        "branches",
+        shape,
+        (),
+        None,
+        user=user,
+        owner=owner,
+        team=team,
+        priority=priority,
+        category=category,
+        customer=customer,
+    )
+    tickets = tickets.filter(team_id=key) if branch == "team" else tickets.filter(owner_id=user)
+    return tickets.values_list("pk")[:limit]
+
+
+# The branches of an agent's first page, built once per shape of filters: the page's tickets
+# are then read by the ids these give.
+_inbox_branch = PreparedValues(
+    _inbox_branch_of,
+    user=int,
+    owner=int,
+    team=int,
+    priority=str,
+    category=str,
+    customer=int,
+    key=int,
+)
 
 
 # The first page of an inbox that needs no keyword and no per-team branches (everyone's, or an
@@ -470,18 +531,34 @@ def _inbox_first_page(
     scope: str, *, user: int, filters: InboxFilters, columns: Sequence[str], limit: int
 ) -> list[Ticket]:
     shape = _inbox_shape(filters)
-    return _inbox_page.all(
-        scope,
-        shape,
-        tuple(columns),
-        limit,
-        user=user,
-        owner=int(filters.owner) if shape.owner == "id" else 0,
-        team=filters.team or 0,
-        priority=filters.priority,
-        category=filters.category,
-        customer=filters.customer or 0,
-    )
+    return _inbox_page.all(scope, shape, tuple(columns), limit, **_inbox_values(user, filters))
+
+
+def _inbox_branches_first(
+    teams: list[int], *, user: int, filters: InboxFilters, limit: int
+) -> set[int]:
+    """The ids among which an agent's first page lies: the first `limit` of each team's
+    branch and of the user's own."""
+    shape, values = _inbox_shape(filters), _inbox_values(user, filters)
+    chosen = {
+        pk
+        for team in teams
+        for (pk,) in _inbox_branch.rows("team", shape, limit, **values, key=team)
+    }
+    chosen.update(pk for (pk,) in _inbox_branch.rows("owner", shape, limit, **values, key=0))
+    return chosen
+
+
+def _inbox_values(user: int, filters: InboxFilters) -> dict[str, Any]:
+    """The values an inbox statement of `filters`' shape takes (`_inbox_shape`)."""
+    return {
+        "user": user,
+        "owner": int(filters.owner) if filters.owner.isdigit() else 0,
+        "team": filters.team or 0,
+        "priority": filters.priority,
+        "category": filters.category,
+        "customer": filters.customer or 0,
+    }
 
 
 @dataclass(frozen=True)
