@@ -14,6 +14,12 @@ at once rather than answering wrongly, and a value must land in the parameters a
 exact match on a key or text; a value the lookup changes, as `icontains` does, fails the
 build). The structure of the query may depend on a few labelled cases (`variant`), built once
 each; a case may leave a value out.
+
+A value may also be a list of keys (kind `list`), for `pk__in` and the like: the statement
+is built for a number of keys rounded up to a power of two (at least 8), and a shorter list
+is padded with its own first key, which `IN` reads once. So a list of any length up to
+`KEYS_MAX` takes one of a few statements, not one each. An empty list is refused: the ORM
+answers no rows without asking the database, and so must the caller.
 """
 
 from __future__ import annotations
@@ -34,7 +40,11 @@ from django.db.transaction import TransactionManagementError
 # (beyond it, Django compiles an exact match on such a column to "no rows"), and text that a
 # lookup would never be asked for.
 _FIRST_NUMBER = 2_147_483_000
-_KINDS = (int, str)
+_KINDS = (int, str, list)
+# A list's stand-ins count down from here, inside a 32-bit column's range too.
+_FIRST_KEY = -2_000_000_000
+KEYS_MAX = 4096  # the most keys a list value may hold
+_KEYS_LEAST = 8  # the fewest a list's statement is built for
 # Statements a read keeps per connection, the oldest dropped first: a read whose shape follows
 # its callers' choices (the inbox's filters) must not grow without end in a long-lived worker.
 STATEMENTS_KEPT = 64
@@ -44,8 +54,9 @@ STATEMENTS_KEPT = 64
 class _Statement:
     sql: str
     params: tuple[Any, ...]  # the constants, with None where a value goes
-    # (position in params, value's name, the driver's wrapper the ORM puts such a value in)
-    slots: tuple[tuple[int, str, type | None], ...]
+    # (position in params, value's name, its index in a list value or None, the driver's
+    # wrapper the ORM puts such a value in)
+    slots: tuple[tuple[int, str, int | None, type | None], ...]
     model: type[Model] | None  # None for a `values_list`'s rows
     fields: tuple[str, ...]  # attnames of the model's columns, in the row's order
     start: int
@@ -65,7 +76,9 @@ class _Prepared[Q: QuerySet[Any, Any]]:
     def __init__(self, build: Callable[..., Q], **kinds: type) -> None:
         for name, kind in kinds.items():
             if kind not in _KINDS:
-                raise ImproperlyConfigured(f"Value {name!r} must be int or str, not {kind!r}.")
+                raise ImproperlyConfigured(
+                    f"Value {name!r} must be int, str or list, not {kind!r}."
+                )
         self._build = build
         self._kinds = kinds
         # One connection per thread: each thread fills its own connection's entry.
@@ -82,35 +95,55 @@ class _Prepared[Q: QuerySet[Any, Any]]:
     ) -> tuple[_Statement, list[Any], BaseDatabaseWrapper]:
         if values.keys() != self._kinds.keys():
             raise TypeError(f"Expected values {sorted(self._kinds)}, got {sorted(values)}.")
+        sizes: list[tuple[str, int]] = []
         for name, kind in self._kinds.items():  # the ORM would convert; a statement does not
             if type(values[name]) is not kind:
                 raise TypeError(f"{name} must be {kind.__name__}, not {values[name]!r}.")
+            if kind is list:
+                sizes.append((name, _keys_size(name, values[name])))
         connection = connections[using]
         built = self._statements.setdefault(connection, {})
-        statement = built.get((limit, variant))
+        key = (limit, variant, tuple(sizes))
+        statement = built.get(key)
         if statement is None:
-            statement = self._compile(connection, limit, variant)
+            statement = self._compile(connection, limit, variant, dict(sizes))
             while len(built) >= STATEMENTS_KEPT:
                 del built[next(iter(built))]
-            built[(limit, variant)] = statement
+            built[key] = statement
         if statement.locks and connection.get_autocommit():
             raise TransactionManagementError(
                 "select_for_update cannot be used outside of a transaction."
             )
         params = list(statement.params)
-        for position, name, wrapper in statement.slots:
-            params[position] = values[name] if wrapper is None else wrapper(values[name])
+        for position, name, index, wrapper in statement.slots:
+            value = values[name]
+            if index is not None:  # a list's key, or its first key where the list is shorter
+                value = value[index] if index < len(value) else value[0]
+            params[position] = value if wrapper is None else wrapper(value)
         with connection.cursor() as cursor:
             cursor.execute(statement.sql, params)
             rows = cursor.fetchall() if limit is None else cursor.fetchmany(limit)
         return statement, rows, connection
 
     def _compile(
-        self, connection: BaseDatabaseWrapper, limit: int | None, variant: tuple[Hashable, ...]
+        self,
+        connection: BaseDatabaseWrapper,
+        limit: int | None,
+        variant: tuple[Hashable, ...],
+        sizes: dict[str, int],
     ) -> _Statement:
         stand_ins: dict[str, Any] = {}
+        # Each key of each list value: (name, index) by its stand-in.
+        keys: dict[int, tuple[str, int]] = {}
         for number, (name, kind) in enumerate(self._kinds.items()):
-            stand_ins[name] = _FIRST_NUMBER + number if kind is int else f"\x00{name}:{number}\x00"
+            if kind is list:
+                start = _FIRST_KEY - len(keys)
+                stand_ins[name] = [start - index for index in range(sizes[name])]
+                keys.update({start - index: (name, index) for index in range(sizes[name])})
+            elif kind is int:
+                stand_ins[name] = _FIRST_NUMBER + number
+            else:
+                stand_ins[name] = f"\x00{name}:{number}\x00"
 
         def closed(*args: Any) -> Any:
             raise ImproperlyConfigured("A prepared read's build must not query the database.")
@@ -125,22 +158,35 @@ class _Prepared[Q: QuerySet[Any, Any]]:
             # every later call show the same, as the compiler does here.
             sql, raw_params = compiler.as_sql()
         params: list[Any] = []
-        slots: list[tuple[int, str, type | None]] = []
+        slots: list[tuple[int, str, int | None, type | None]] = []
         texts = [stand_in for stand_in in stand_ins.values() if isinstance(stand_in, str)]
+        scalars = {n: s for n, s in stand_ins.items() if not isinstance(s, list)}
         for position, param in enumerate(raw_params):
             # PostgreSQL's driver gets integers in its sized types, subclasses of int.
             slot = next(
-                (n for n, s in stand_ins.items() if isinstance(param, type(s)) and param == s),
+                (n for n, s in scalars.items() if isinstance(param, type(s)) and param == s),
                 None,
             )
-            if slot is not None:
+            listed = keys.get(param) if isinstance(param, int) else None
+            if slot is not None or listed is not None:
                 params.append(None)
                 kind = type(param)
-                slots.append((position, slot, None if kind in _KINDS else kind))
+                wrapper = None if kind in _KINDS else kind
+                if listed is not None:
+                    slots.append((position, listed[0], listed[1], wrapper))
+                else:
+                    assert slot is not None
+                    slots.append((position, slot, None, wrapper))
             elif isinstance(param, str) and any(text in param for text in texts):
                 raise ImproperlyConfigured(f"A lookup changes a value on its way: {sql}")
             else:
                 params.append(param)
+        # A list lands whole, each key once, or (left out by a case) not at all.
+        landed = [(name, index) for _position, name, index, _wrapper in slots if index is not None]
+        for name, size in sizes.items():
+            indexes = sorted(index for named, index in landed if named == name)
+            if indexes and indexes != list(range(size)):
+                raise ImproperlyConfigured(f"A list's keys must land whole, as given: {sql}")
         select = compiler.select
         klass_info = compiler.klass_info
         if queryset._iterable_class is not self._iterable:
@@ -189,6 +235,16 @@ class _Prepared[Q: QuerySet[Any, Any]]:
                 value = convert(value, expression, connection)
             values[position] = value
         return values
+
+
+def _keys_size(name: str, keys: list[Any]) -> int:
+    """The number of keys `keys`' statement is built for: a power of two, at least
+    `_KEYS_LEAST`; the list must hold 1 to `KEYS_MAX` integers."""
+    if not keys or len(keys) > KEYS_MAX:
+        raise ValueError(f"{name} must hold 1 to {KEYS_MAX} keys, not {len(keys)}.")
+    if any(type(key) is not int for key in keys):
+        raise TypeError(f"{name} must hold integers.")
+    return max(_KEYS_LEAST, 1 << (len(keys) - 1).bit_length())
 
 
 class PreparedRead[M: Model](_Prepared[QuerySet[M]]):

@@ -119,8 +119,48 @@ def test_a_read_keeps_a_bounded_number_of_statements_per_connection() -> None:
         assert by_name.all(size, name="Kontak 00") == contacts[:size]
     kept = by_name._statements[connections["default"]]
     assert len(kept) == reads.STATEMENTS_KEPT
-    assert (None, (1,)) not in kept  # the oldest went first
+    assert (None, (1,), ()) not in kept  # the oldest went first
     assert by_name.all(1, name="Kontak 01") == contacts[1:2]
+
+
+contacts_listed = PreparedRead(
+    lambda *, keys, name: Contact.objects.filter(pk__in=keys, name__gte=name).order_by("pk"),
+    keys=list,
+    name=str,
+)
+
+
+def test_a_list_of_keys_finds_what_the_orm_finds_with_a_few_statements() -> None:
+    """A list value is bound key by key into a statement built for a power of two of keys,
+    padded with its first: every length, with repeats and keys that find nothing, gives the
+    ORM's rows, and lengths 9 to 16 share one statement."""
+    contacts = [Contact.objects.create(name=f"Kontak {n:02d}") for n in range(40)]
+    pks = [contact.pk for contact in contacts]
+    missing = max(pks) + 1000
+    for size in [1, 2, 7, 8, 9, 15, 16, 17, 40]:
+        keys = [*pks[-size:][::-1], pks[-1], missing]  # unordered, a repeat, one not found
+        found = contacts_listed.all(keys=keys, name="Kontak 05")
+        expected = list(Contact.objects.filter(pk__in=keys, name__gte="Kontak 05").order_by("pk"))
+        assert found == expected, size
+        assert [columns(row) for row in found] == [columns(row) for row in expected]
+    kept = contacts_listed._statements[connections["default"]]
+    assert sorted(size for _limit, _variant, ((_name, size),) in kept) == [8, 16, 32, 64]
+
+
+def test_a_list_of_keys_is_one_to_keys_max_integers_used_whole() -> None:
+    from layan.core.reads import KEYS_MAX
+
+    with pytest.raises(ValueError, match="1 to"):
+        contacts_listed.all(keys=[], name="")
+    with pytest.raises(ValueError, match="1 to"):
+        contacts_listed.all(keys=list(range(1, KEYS_MAX + 2)), name="")
+    with pytest.raises(TypeError):
+        contacts_listed.all(keys=["1"], name="")
+    with pytest.raises(TypeError):
+        contacts_listed.all(keys=(1, 2), name="")
+    first_three = PreparedRead(lambda *, keys: Contact.objects.filter(pk__in=keys[:3]), keys=list)
+    with pytest.raises(ImproperlyConfigured, match="land whole"):
+        first_three.all(keys=[1, 2, 3, 4])
 
 
 ROLES = [Role.ADMIN, Role.MANAGER, Role.ACCOUNT_MANAGER, Role.AGENT, Role.VIEWER]
