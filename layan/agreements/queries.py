@@ -56,6 +56,7 @@ from layan.agreements.scope import ScopeHint, price_comparisons, scope_hint
 from layan.agreements.verdicts import SignalCounts, trouble_score, verdict_suggest
 from layan.core import clock
 from layan.core.http import url_by_number
+from layan.core.reads import PreparedValues
 from layan.customers.models import Customer
 from layan.customers.queries import customers_for
 from layan.insight.analysis import predict
@@ -688,6 +689,22 @@ def _order_url(number: int) -> str:
     return reverse("agreements:order", args=[number])
 
 
+# The newest inbound messages with text of a list of chains, with their tone: a statement
+# built once per size of list (`layan.core.reads`), where building it with 600 chains cost
+# 3 ms, the ORM preparing each chain's key.
+_inbound_messages = PreparedValues(
+    lambda *, chains: (
+        Entry.objects.filter(direction=Direction.IN, chain_id__in=chains)
+        .exclude(text="")
+        .order_by("-occurred_at", "-pk")
+        .values_list(
+            "chain_id", "seq", "text", "occurred_at", "tone__abusive", "tone__abuse_terms"
+        )[:SIGNAL_MESSAGES]
+    ),
+    chains=list,
+)
+
+
 def _message_signals(customer: Customer) -> list[Signal]:
     """Read the customer's newest inbound messages (tickets and orders) for price comparisons
     and abuse."""
@@ -712,15 +729,8 @@ def _message_signals(customer: Customer) -> list[Signal]:
     # A ticket's customer messages were analysed when they arrived (their tone): the abuse
     # found then is read, not analysed again on every view of the page (120 ms for 300
     # messages on a 2-core machine). Messages without a tone (an order's) are analysed here.
-    rows = (
-        Entry.objects.filter(direction=Direction.IN, chain_id__in=list(places))
-        .exclude(text="")
-        .order_by("-occurred_at", "-pk")
-        .values_list(
-            "chain_id", "seq", "text", "occurred_at", "tone__abusive", "tone__abuse_terms"
-        )[:SIGNAL_MESSAGES]
-    )
     found: list[Signal] = []
+    rows = _inbound_messages.rows(chains=list(places)) if places else []
     for chain, seq, text, occurred_at, abusive, terms in rows:
         where, address = places[chain]
         url = f"{address}#e{seq}"
