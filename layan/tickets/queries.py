@@ -366,16 +366,17 @@ def inbox_for(
     )
     if position is not None:
         tickets = tickets.filter(_after(position, order))
+    if branches is not None and position is None and not filters.q:
+        rows = _inbox_branches_first(
+            teams, user=user.pk, filters=filters, columns=columns, limit=page_size + 1
+        )
+        next_cursor = inbox_cursor(rows[page_size - 1], sort) if len(rows) > page_size else ""
+        return InboxPage(tickets=rows[:page_size], next_cursor=next_cursor)
     if branches is not None:
         # The page is among the first page_size + 1 tickets of each branch.
         chosen: set[int] = set()
-        if position is None and not filters.q:
-            chosen.update(
-                _inbox_branches_first(teams, user=user.pk, filters=filters, limit=page_size + 1)
-            )
-        else:
-            for branch in branches:
-                chosen.update(tickets.filter(branch).values_list("pk", flat=True)[: page_size + 1])
+        for branch in branches:
+            chosen.update(tickets.filter(branch).values_list("pk", flat=True)[: page_size + 1])
         tickets = tickets.filter(pk__in=chosen)
     rows = list(tickets[: page_size + 1])
     next_cursor = inbox_cursor(rows[page_size - 1], sort) if len(rows) > page_size else ""
@@ -466,57 +467,36 @@ def _inbox_page_of(
 
 
 def _inbox_branch_of(
-    branch: str,
-    shape: InboxFilters,
-    limit: int,
-    *,
-    user: int,
-    owner: int,
-    team: int,
-    priority: str,
-    category: str,
-    customer: int,
-    key: int,
+    branch: str, shape: InboxFilters, limit: int, *, key: int, **values: Any
 ) -> QuerySet[Ticket, tuple[Any, ...]]:
     """The ids of the first `limit` tickets of one branch of an agent's inbox
     (`_scope_branches`): the team `key`'s ("team") or the user's own ("owner"), for filters of
-    this `shape` with the values given."""
-    tickets = _inbox_page_of(
-        "branches",
-        shape,
-        (),
-        None,
-        user=user,
-        owner=owner,
-        team=team,
-        priority=priority,
-        category=category,
-        customer=customer,
-    )
-    tickets = tickets.filter(team_id=key) if branch == "team" else tickets.filter(owner_id=user)
-    return tickets.values_list("pk")[:limit]
+    this `shape` with the `values` given (`_inbox_values`)."""
+    tickets = _inbox_page_of("branches", shape, (), None, **values)
+    if branch == "team":
+        return tickets.filter(team_id=key).values_list("pk")[:limit]
+    return tickets.filter(owner_id=values["user"]).values_list("pk")[:limit]
 
 
-# The branches of an agent's first page, built once per shape of filters: the page's tickets
-# are then read by the ids these give.
-_inbox_branch = PreparedValues(
-    _inbox_branch_of,
-    user=int,
-    owner=int,
-    team=int,
-    priority=str,
-    category=str,
-    customer=int,
-    key=int,
-)
+def _inbox_chosen_of(
+    shape: InboxFilters, columns: tuple[str, ...], limit: int, *, ids: list[int], **values: Any
+) -> QuerySet[Ticket]:
+    """The first `limit` of the tickets `ids` (the branches' first ones), in the inbox's order,
+    for filters of this `shape` with the `values` given."""
+    return _inbox_page_of("branches", shape, columns, None, **values).filter(pk__in=ids)[:limit]
+
+
+_VALUES = {"user": int, "owner": int, "team": int, "priority": str, "category": str}
+# An agent's first page without a keyword, built once per shape of filters: each branch's ids,
+# then the page's tickets among them.
+_inbox_branch = PreparedValues(_inbox_branch_of, **_VALUES, customer=int, key=int)
+_inbox_chosen = PreparedRead(_inbox_chosen_of, **_VALUES, customer=int, ids=list)
 
 
 # The first page of an inbox that needs no keyword and no per-team branches (everyone's, or an
 # account manager's portfolio: the inbox most pages show), built once per shape of filters:
 # building it cost about a fifth of the inbox's query.
-_inbox_page = PreparedRead(
-    _inbox_page_of, user=int, owner=int, team=int, priority=str, category=str, customer=int
-)
+_inbox_page = PreparedRead(_inbox_page_of, **_VALUES, customer=int)
 
 
 def _keys_fit(filters: InboxFilters) -> bool:
@@ -535,10 +515,10 @@ def _inbox_first_page(
 
 
 def _inbox_branches_first(
-    teams: list[int], *, user: int, filters: InboxFilters, limit: int
-) -> set[int]:
-    """The ids among which an agent's first page lies: the first `limit` of each team's
-    branch and of the user's own."""
+    teams: list[int], *, user: int, filters: InboxFilters, columns: Sequence[str], limit: int
+) -> list[Ticket]:
+    """An agent's first `limit` tickets: among the first `limit` of each team's branch and of
+    the user's own, read by their ids."""
     shape, values = _inbox_shape(filters), _inbox_values(user, filters)
     chosen = {
         pk
@@ -546,7 +526,9 @@ def _inbox_branches_first(
         for (pk,) in _inbox_branch.rows("team", shape, limit, **values, key=team)
     }
     chosen.update(pk for (pk,) in _inbox_branch.rows("owner", shape, limit, **values, key=0))
-    return chosen
+    if not chosen:
+        return []
+    return _inbox_chosen.all(shape, tuple(columns), limit, **values, ids=sorted(chosen))
 
 
 def _inbox_values(user: int, filters: InboxFilters) -> dict[str, Any]:
