@@ -56,7 +56,7 @@ from layan.agreements.scope import ScopeHint, price_comparisons, scope_hint
 from layan.agreements.verdicts import SignalCounts, trouble_score, verdict_suggest
 from layan.core import clock
 from layan.core.http import url_by_number
-from layan.core.reads import PreparedValues
+from layan.core.reads import PreparedRead, PreparedValues
 from layan.customers.models import Customer
 from layan.customers.queries import customers_for
 from layan.insight.analysis import predict
@@ -554,14 +554,60 @@ def _current_verdict_rows() -> QuerySet[Verdict]:
     return Verdict.objects.filter(customer=OuterRef("pk")).order_by("-decided_at", "-pk")
 
 
-def verdict_current(customer: Customer) -> Verdict | None:
-    """Return the customer's newest verdict, or None."""
-    return (
-        Verdict.objects.filter(customer=customer)
+# What a customer's page reads of their deals, orders, agreements, requests, invoices and
+# verdicts, each by the customer's key: statements built once (`layan.core.reads`), where
+# building the nine of them cost more than running them.
+_verdict_newest = PreparedRead(
+    lambda *, customer: (
+        Verdict.objects.filter(customer_id=customer)
         .select_related("decided_by")
         .order_by("-decided_at", "-pk")
-        .first()
-    )
+    ),
+    customer=int,
+)
+_deals_closed = PreparedRead(
+    lambda *, customer: Deal.objects.filter(
+        customer_id=customer, stage__in=(Stage.WON, Stage.LOST)
+    ),
+    customer=int,
+)
+_deals_newest = PreparedRead(
+    lambda *, customer: Deal.objects.filter(customer_id=customer).order_by("-updated_at", "-pk")[
+        :5
+    ],
+    customer=int,
+)
+_orders_newest = PreparedRead(
+    lambda *, customer: Order.objects.filter(customer_id=customer).order_by("-updated_at", "-pk")[
+        :5
+    ],
+    customer=int,
+)
+_orders_delivered = PreparedRead(
+    lambda *, customer: Order.objects.filter(customer_id=customer, status=OrderStatus.DELIVERED),
+    customer=int,
+)
+_agreements_confirmed = PreparedRead(
+    lambda *, customer: Agreement.objects.filter(
+        order__in=Order.objects.filter(customer_id=customer), status=AgreementStatus.CONFIRMED
+    ).select_related("order", "acceptance"),
+    customer=int,
+)
+_order_requests = PreparedRead(
+    lambda *, customer: OrderRequest.objects.filter(
+        order__in=Order.objects.filter(customer_id=customer)
+    ).select_related("order", "ticket"),
+    customer=int,
+)
+_invoices = PreparedRead(
+    lambda *, customer: Invoice.objects.filter(customer_id=customer).select_related("order"),
+    customer=int,
+)
+
+
+def verdict_current(customer: Customer) -> Verdict | None:
+    """Return the customer's newest verdict, or None."""
+    return _verdict_newest.first(customer=customer.pk)
 
 
 def verdict_of(customer: Customer) -> str:
@@ -616,7 +662,7 @@ class Suggestion:
 def verdict_suggestion(customer: Customer, *, today: date) -> Suggestion:
     """Gather the signals about an authorised customer and suggest a verdict from them."""
     signals: list[Signal] = []
-    for deal in Deal.objects.filter(customer=customer, stage__in=(Stage.WON, Stage.LOST)):
+    for deal in _deals_closed.all(customer=customer.pk):
         kind = "won_deals" if deal.stage == Stage.WON else "lost_deals"
         signals.append(
             Signal(
@@ -627,10 +673,7 @@ def verdict_suggestion(customer: Customer, *, today: date) -> Suggestion:
                 deal.lost_reason,
             )
         )
-    orders = Order.objects.filter(customer=customer)
-    for agreement in Agreement.objects.filter(
-        order__in=orders, status=AgreementStatus.CONFIRMED
-    ).select_related("order", "acceptance"):
+    for agreement in _agreements_confirmed.all(customer=customer.pk):
         signals.append(
             Signal(
                 "confirmed_agreements",
@@ -639,11 +682,11 @@ def verdict_suggestion(customer: Customer, *, today: date) -> Suggestion:
                 agreement.acceptance.at if hasattr(agreement, "acceptance") else None,
             )
         )
-    for order in orders.filter(status=OrderStatus.DELIVERED):
+    for order in _orders_delivered.all(customer=customer.pk):
         signals.append(
             Signal("delivered_orders", order.ref, _order_url(order.number), order.delivered_on)
         )
-    for request in OrderRequest.objects.filter(order__in=orders).select_related("order", "ticket"):
+    for request in _order_requests.all(customer=customer.pk):
         if request.kind == RequestKind.OUT_OF_SCOPE:
             kind = "out_of_scope"
         elif request.over_allowance:
@@ -660,7 +703,7 @@ def verdict_suggestion(customer: Customer, *, today: date) -> Suggestion:
             )
         )
     signals.extend(_message_signals(customer))
-    for invoice in Invoice.objects.filter(customer=customer).select_related("order"):
+    for invoice in _invoices.all(customer=customer.pk):
         if invoice.is_late(today):
             signals.append(
                 Signal(
@@ -773,10 +816,9 @@ def customer_panel(user: User, customer: Customer, *, today: date) -> CustomerPa
     return CustomerPanel(
         verdict=verdict_current(customer),
         suggestion=verdict_suggestion(customer, today=today),
-        deals=list(Deal.objects.filter(customer=customer).order_by("-updated_at", "-pk")[:5]),
+        deals=_deals_newest.all(customer=customer.pk),
         orders=[
-            (order, order.commitment(today))
-            for order in Order.objects.filter(customer=customer).order_by("-updated_at", "-pk")[:5]
+            (order, order.commitment(today)) for order in _orders_newest.all(customer=customer.pk)
         ],
         revenue=[MonthFigure(month, 0, amounts.get(month, 0)) for month in shown],
         can_manage=can_manage(user, customer),

@@ -254,3 +254,39 @@ def test_the_suggestion_costs_as_many_queries_for_three_late_invoices_as_for_one
     urls = {signal.url for signal in suggestion.of("late_payments")}
     assert urls == {reverse("agreements:order", args=[order.number])}
     assert len(suggestion.of("late_payments")) == 3
+
+
+@pytest.mark.django_db
+def test_the_customer_panel_shows_the_customers_own_newest_deals_orders_and_verdict() -> None:
+    """The panel's reads, built once, give what the querysets give: the five newest deals and
+    orders, newest first, the newest verdict, nothing of another customer; and a customer with
+    none of them shows none."""
+    from layan.agreements.models import Deal, Order, Verdict
+    from layan.agreements.queries import customer_panel
+    from layan.agreements.tests.factories import make_order
+
+    account, other = make_account(name="PT Tujuh"), make_account(name="CV Lain")
+    for number in range(7):
+        services.deal_create(actor=account.manager, customer=account.customer, title=f"D{number}")
+        make_order(account, title=f"O{number}")
+    services.deal_create(actor=other.manager, customer=other.customer, title="Milik lain")
+    make_order(other, title="Pesanan lain")
+    for verdict in ("no", "yes"):
+        services.verdict_record(
+            actor=account.manager, customer=account.customer, verdict=verdict, reason="Catatan"
+        )
+    services.verdict_record(actor=other.manager, customer=other.customer, verdict="bad", reason="x")
+    today = timezone.localdate(clock.now())
+    panel = customer_panel(account.manager, account.customer, today=today)
+    newest = ("-updated_at", "-pk")
+    assert panel.deals == list(Deal.objects.filter(customer=account.customer).order_by(*newest)[:5])
+    assert [order for order, _state in panel.orders] == list(
+        Order.objects.filter(customer=account.customer).order_by(*newest)[:5]
+    )
+    expected = Verdict.objects.filter(customer=account.customer).order_by("-decided_at", "-pk")
+    assert panel.verdict == expected.first()
+    assert panel.verdict is not None and panel.verdict.verdict == "yes"
+    assert panel.verdict.decided_by == account.manager
+    empty = make_account(name="UD Kosong")
+    bare = customer_panel(empty.manager, empty.customer, today=today)
+    assert (bare.verdict, bare.deals, bare.orders) == (None, [], [])
