@@ -349,14 +349,19 @@ def inbox_for(
         return InboxPage(tickets=[], next_cursor="")
     branches = _scope_branches(teams, user=user.pk) if scope == "teams" else None
     sort = filters.sort if filters.sort in INBOX_SORTS else "activity"
-    order = INBOX_SORTS[sort]
     position = _cursor_position(cursor, sort) if cursor else None
-    if scope in {"all", "portfolio"} and position is None and not filters.q:
-        rows: list[Ticket] = _inbox_first_page(
-            scope, user=user.pk, filters=filters, columns=columns, limit=page_size + 1
-        )
-        next_cursor = inbox_cursor(rows[page_size - 1], sort) if len(rows) > page_size else ""
-        return InboxPage(tickets=rows[:page_size], next_cursor=next_cursor)
+    limit = page_size + 1  # one more tells whether a next page follows
+    if position is None and not filters.q:  # a first page: statements built once
+        if branches is None and scope in {"all", "portfolio"}:
+            rows = _inbox_first_page(
+                scope, user=user.pk, filters=filters, columns=columns, limit=limit
+            )
+            return _inbox_page_cut(rows, page_size, sort)
+        if branches is not None:
+            rows = _inbox_branches_first(
+                teams, user=user.pk, filters=filters, columns=columns, limit=limit
+            )
+            return _inbox_page_cut(rows, page_size, sort)
     tickets = _inbox_tickets(
         scope if branches is None else "branches",
         user=user.pk,
@@ -365,20 +370,18 @@ def inbox_for(
         columns=columns,
     )
     if position is not None:
-        tickets = tickets.filter(_after(position, order))
-    if branches is not None and position is None and not filters.q:
-        rows = _inbox_branches_first(
-            teams, user=user.pk, filters=filters, columns=columns, limit=page_size + 1
-        )
-        next_cursor = inbox_cursor(rows[page_size - 1], sort) if len(rows) > page_size else ""
-        return InboxPage(tickets=rows[:page_size], next_cursor=next_cursor)
+        tickets = tickets.filter(_after(position, INBOX_SORTS[sort]))
     if branches is not None:
         # The page is among the first page_size + 1 tickets of each branch.
         chosen: set[int] = set()
         for branch in branches:
-            chosen.update(tickets.filter(branch).values_list("pk", flat=True)[: page_size + 1])
+            chosen.update(tickets.filter(branch).values_list("pk", flat=True)[:limit])
         tickets = tickets.filter(pk__in=chosen)
-    rows = list(tickets[: page_size + 1])
+    return _inbox_page_cut(list(tickets[:limit]), page_size, sort)
+
+
+def _inbox_page_cut(rows: list[Ticket], page_size: int, sort: str) -> InboxPage:
+    """The page of the first `page_size` of `rows` (read one beyond, to know if more follow)."""
     next_cursor = inbox_cursor(rows[page_size - 1], sort) if len(rows) > page_size else ""
     return InboxPage(tickets=rows[:page_size], next_cursor=next_cursor)
 
@@ -486,17 +489,25 @@ def _inbox_chosen_of(
     return _inbox_page_of("branches", shape, columns, None, **values).filter(pk__in=ids)[:limit]
 
 
-_VALUES = {"user": int, "owner": int, "team": int, "priority": str, "category": str}
+# The values every inbox statement takes (`_inbox_values`).
+_VALUES = {
+    "user": int,
+    "owner": int,
+    "team": int,
+    "priority": str,
+    "category": str,
+    "customer": int,
+}
 # An agent's first page without a keyword, built once per shape of filters: each branch's ids,
 # then the page's tickets among them.
-_inbox_branch = PreparedValues(_inbox_branch_of, **_VALUES, customer=int, key=int)
-_inbox_chosen = PreparedRead(_inbox_chosen_of, **_VALUES, customer=int, ids=list)
+_inbox_branch = PreparedValues(_inbox_branch_of, **_VALUES, key=int)
+_inbox_chosen = PreparedRead(_inbox_chosen_of, **_VALUES, ids=list)
 
 
 # The first page of an inbox that needs no keyword and no per-team branches (everyone's, or an
 # account manager's portfolio: the inbox most pages show), built once per shape of filters:
 # building it cost about a fifth of the inbox's query.
-_inbox_page = PreparedRead(_inbox_page_of, **_VALUES, customer=int)
+_inbox_page = PreparedRead(_inbox_page_of, **_VALUES)
 
 
 def _keys_fit(filters: InboxFilters) -> bool:
