@@ -571,18 +571,20 @@ _deals_closed = PreparedRead(
     ),
     customer=int,
 )
-_deals_newest = PreparedRead(
-    lambda *, customer: Deal.objects.filter(customer_id=customer).order_by("-updated_at", "-pk")[
-        :5
-    ],
-    customer=int,
-)
-_orders_newest = PreparedRead(
-    lambda *, customer: Order.objects.filter(customer_id=customer).order_by("-updated_at", "-pk")[
-        :5
-    ],
-    customer=int,
-)
+
+
+def _newest_five[M: (Deal, Order)](model: type[M]) -> PreparedRead[M]:
+    """The customer's five most recently changed rows of `model`, newest first."""
+    return PreparedRead(
+        lambda *, customer: model.objects.filter(customer_id=customer).order_by(
+            "-updated_at", "-pk"
+        )[:5],
+        customer=int,
+    )
+
+
+_deals_newest = _newest_five(Deal)
+_orders_newest = _newest_five(Order)
 _orders_delivered = PreparedRead(
     lambda *, customer: Order.objects.filter(customer_id=customer, status=OrderStatus.DELIVERED),
     customer=int,
